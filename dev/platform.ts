@@ -1,0 +1,276 @@
+/**
+ * A small LTI 1.3 platform on loopback, for tests, the example app and the
+ * benchmark: its own RSA keys, a JWKS endpoint and an OIDC auth endpoint that
+ * answers like an LMS, with an auto-submitting form_post of a signed id_token.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
+import { CLAIM } from '../lib/claims';
+import { ROLE } from '../lib/roles';
+import type { RegisterPlatformInput } from '../lib/stores/knex';
+
+/** How the JWKS endpoint behaves, for failure-mode tests. */
+export type JwksMode = 'ok' | 'error' | 'junk' | 'empty' | 'hang';
+
+export interface Persona {
+  sub: string;
+  name: string;
+  email: string;
+  roles: string[];
+}
+
+export const PERSONAS: Record<'instructor' | 'learner', Persona> = {
+  instructor: { sub: 'user-instructor-1', name: 'Ada Instructor', email: 'ada@platform.test', roles: [ROLE.instructor] },
+  learner: { sub: 'user-learner-1', name: 'Lin Learner', email: 'lin@platform.test', roles: [ROLE.learner] },
+};
+
+export const COURSE = { id: 'course-101', label: 'LTI 101', title: 'Introduction to LTI' };
+
+interface SigningKey {
+  kid: string;
+  privateKey: KeyLike;
+  publicJwk: JWK;
+}
+
+async function makeKey(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const kid = randomUUID();
+  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
+/** What the platform's lti_message_hint carries from its launch page to its auth endpoint. */
+export interface MessageHint {
+  deploymentId?: string;
+  messageType?: 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest';
+  resourceLinkId?: string;
+}
+
+export interface PlatformOptions {
+  clientId?: string;
+  deploymentId?: string;
+  /** Defaults to the platform's own loopback URL. */
+  issuer?: string;
+  /** Name shown on its pages. */
+  name?: string;
+}
+
+export class DevPlatform {
+  readonly clientId: string;
+  readonly deploymentId: string;
+  readonly name: string;
+  issuer = '';
+  url = '';
+  jwksMode: JwksMode = 'ok';
+  /** Requests the JWKS endpoint has received. */
+  jwksRequests = 0;
+  /** Keys served by the JWKS endpoint; `keys[0]` signs. */
+  keys: SigningKey[] = [];
+  private server?: http.Server;
+  private readonly hanging = new Set<http.ServerResponse>();
+
+  private constructor(private readonly options: PlatformOptions) {
+    this.clientId = options.clientId ?? 'dev-tool-client';
+    this.deploymentId = options.deploymentId ?? 'dev-deployment-1';
+    this.name = options.name ?? 'Development platform';
+  }
+
+  /** Start a platform on a free loopback port. */
+  static async start(options: PlatformOptions = {}): Promise<DevPlatform> {
+    const platform = new DevPlatform(options);
+    platform.keys = [await makeKey()];
+    await platform.listen();
+    return platform;
+  }
+
+  get jwksUrl(): string {
+    return `${this.url}/jwks`;
+  }
+
+  get authEndpoint(): string {
+    return `${this.url}/auth`;
+  }
+
+  get tokenEndpoint(): string {
+    return `${this.url}/token`;
+  }
+
+  /** The input for `store.registerPlatform()`. */
+  registration(): RegisterPlatformInput {
+    return {
+      issuer: this.issuer,
+      clientId: this.clientId,
+      authEndpoint: this.authEndpoint,
+      jwksUrl: this.jwksUrl,
+      tokenEndpoint: this.tokenEndpoint,
+      name: this.name,
+    };
+  }
+
+  /** Sign with a new key; the old one stays published (as during a real rotation) unless `retireOld`. */
+  async rotateKey(retireOld = false): Promise<SigningKey> {
+    const key = await makeKey();
+    this.keys = retireOld ? [key] : [key, ...this.keys];
+    return key;
+  }
+
+  /** Sign `claims` as this platform (RS256 with the current key unless overridden). */
+  async sign(claims: Record<string, unknown>, header: { kid?: string; key?: KeyLike; alg?: string } = {}): Promise<string> {
+    const key = this.keys[0];
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: header.alg ?? 'RS256', kid: header.kid ?? key.kid, typ: 'JWT' })
+      .sign(header.key ?? key.privateKey);
+  }
+
+  /** A complete, valid LtiResourceLinkRequest payload; `overrides` replace or (undefined) remove claims. */
+  launchClaims(input: {
+    nonce: string;
+    targetLinkUri: string;
+    persona?: Persona;
+    hint?: MessageHint;
+    overrides?: Record<string, unknown>;
+  }): Record<string, unknown> {
+    const persona = input.persona ?? PERSONAS.instructor;
+    const now = Math.floor(Date.now() / 1000);
+    const messageType = input.hint?.messageType ?? 'LtiResourceLinkRequest';
+    const claims: Record<string, unknown> = {
+      iss: this.issuer,
+      aud: this.clientId,
+      sub: persona.sub,
+      iat: now,
+      exp: now + 300,
+      nonce: input.nonce,
+      name: persona.name,
+      email: persona.email,
+      [CLAIM.version]: '1.3.0',
+      [CLAIM.messageType]: messageType,
+      [CLAIM.deploymentId]: input.hint?.deploymentId ?? this.deploymentId,
+      [CLAIM.targetLinkUri]: input.targetLinkUri,
+      [CLAIM.roles]: persona.roles,
+      [CLAIM.context]: COURSE,
+      [CLAIM.toolPlatform]: { guid: 'dev-platform', name: this.name, product_family_code: 'express-lti-dev' },
+      [CLAIM.launchPresentation]: { document_target: 'iframe', return_url: `${this.url}/` },
+      [CLAIM.custom]: { greeting: 'hello' },
+    };
+    if (messageType === 'LtiResourceLinkRequest') {
+      claims[CLAIM.resourceLink] = { id: input.hint?.resourceLinkId ?? 'resource-link-1', title: 'Week 1 quiz' };
+    } else {
+      claims[CLAIM.deepLinkingSettings] = {
+        deep_link_return_url: `${this.url}/deep-link-return`,
+        accept_types: ['ltiResourceLink'],
+        accept_presentation_document_targets: ['iframe', 'window'],
+      };
+    }
+    for (const [name, value] of Object.entries(input.overrides ?? {})) {
+      if (value === undefined) delete claims[name];
+      else claims[name] = value;
+    }
+    return claims;
+  }
+
+  /**
+   * Answer an OIDC authentication request as the platform's auth endpoint does:
+   * the id_token and state to post to redirect_uri. Throws on a bad request.
+   */
+  async authorize(query: URLSearchParams): Promise<{ redirectUri: string; idToken: string; state: string }> {
+    const expect: Record<string, string> = { scope: 'openid', response_type: 'id_token', response_mode: 'form_post', prompt: 'none' };
+    for (const [name, value] of Object.entries(expect)) {
+      if (query.get(name) !== value) throw new Error(`${name} must be ${value}`);
+    }
+    if (query.get('client_id') !== this.clientId) throw new Error('unknown client_id');
+    const redirectUri = query.get('redirect_uri');
+    const nonce = query.get('nonce');
+    const state = query.get('state');
+    const loginHint = query.get('login_hint');
+    if (!redirectUri || !nonce || !state || !loginHint) throw new Error('redirect_uri, nonce, state and login_hint are required');
+    const persona = PERSONAS[loginHint as keyof typeof PERSONAS] ?? PERSONAS.instructor;
+    const rawHint = query.get('lti_message_hint');
+    const hint = rawHint ? (JSON.parse(rawHint) as MessageHint & { targetLinkUri?: string }) : {};
+    const idToken = await this.sign(
+      this.launchClaims({ nonce, targetLinkUri: hint.targetLinkUri ?? redirectUri, persona, hint }),
+    );
+    return { redirectUri, idToken, state };
+  }
+
+  /** Stop the server (hanging JWKS responses included). */
+  async close(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+  }
+
+  private async listen(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: Error) => {
+        if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(`platform error: ${err.message}`);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.issuer = this.options.issuer ?? this.url;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    if (url.pathname === '/jwks') return this.serveJwks(res);
+    if (url.pathname === '/auth') {
+      const { redirectUri, idToken, state } = await this.authorize(url.searchParams);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(autoPostForm(redirectUri, { id_token: idToken, state }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+  }
+
+  private serveJwks(res: http.ServerResponse): void {
+    this.jwksRequests++;
+    switch (this.jwksMode) {
+      case 'hang':
+        this.hanging.add(res);
+        return;
+      case 'error':
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error');
+        return;
+      case 'junk':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"keys": "not a list"');
+        return;
+      case 'empty':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"keys":[]}');
+        return;
+      default:
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
+    }
+  }
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page an LMS returns from its auth endpoint: a form that posts itself. */
+export function autoPostForm(action: string, fields: Record<string, string>): string {
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`)
+    .join('');
+  return (
+    `<!doctype html><html><body onload="document.forms[0].submit()">` +
+    `<form method="post" action="${escape(action)}">${inputs}<noscript><button>Continue</button></noscript></form>` +
+    `</body></html>`
+  );
+}
+
+/** Read the fields of an auto-post form (for tests and the benchmark's browser). */
+export function parseAutoPostForm(html: string): { action: string; fields: Record<string, string> } {
+  const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+  const action = /<form method="post" action="([^"]*)"/.exec(html)?.[1];
+  if (action === undefined) throw new Error('no form in the page');
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescape(m[1])] = unescape(m[2]);
+  return { action: unescape(action), fields };
+}

@@ -1,0 +1,270 @@
+/**
+ * Every failure of a login or launch is one of these classes. Each has a stable
+ * `code` (safe to branch on and to show), an HTTP `status`, and `spec`: the spec
+ * section the check enforces. Messages name the problem but never echo a token,
+ * a secret or a stack.
+ */
+export class LtiError extends Error {
+  /** Stable, machine-readable error code, e.g. `nonce_replayed`. */
+  readonly code: string;
+  /** HTTP status the error handler answers with. */
+  readonly status: number;
+  /** Alias of `status`, so Express' default error handler picks it up. */
+  readonly statusCode: number;
+  /** The spec section this check enforces, when there is one. */
+  readonly spec?: string;
+  /** Express' default handler shows the message of errors that set `expose`. */
+  readonly expose = true;
+
+  constructor(code: string, status: number, message: string, spec?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.statusCode = status;
+    this.spec = spec;
+  }
+}
+
+const SEC = '1EdTech Security Framework 1.0';
+const CORE = 'LTI Core 1.3';
+
+// ---- configuration -------------------------------------------------------
+
+/** The app is mis-configured (e.g. no express-session in front of the middleware). */
+export class ConfigurationError extends LtiError {
+  constructor(message: string) {
+    super('configuration_error', 500, message);
+  }
+}
+
+// ---- login (OIDC third-party-initiated login) -----------------------------
+
+/** A login or launch parameter is missing, repeated, empty or of the wrong type. */
+export class InvalidRequestError extends LtiError {
+  /** The parameter at fault. */
+  readonly parameter: string;
+  constructor(parameter: string, problem: string, spec = `${SEC} §5.1.1.1`) {
+    super('invalid_request', 400, `Parameter "${parameter}" ${problem}.`, spec);
+    this.parameter = parameter;
+  }
+}
+
+/** No registration matches the issuer (and client id) of the login or launch. */
+export class RegistrationNotFoundError extends LtiError {
+  constructor(readonly issuer: string, readonly clientId: string | undefined) {
+    super(
+      'registration_not_found',
+      400,
+      clientId === undefined
+        ? `No platform is registered for issuer ${JSON.stringify(issuer)}.`
+        : `No platform is registered for issuer ${JSON.stringify(issuer)} with client_id ${JSON.stringify(clientId)}.`,
+      `${SEC} §5.1.1.1`,
+    );
+  }
+}
+
+/** The login had no client_id and the issuer has several registrations. */
+export class AmbiguousRegistrationError extends LtiError {
+  constructor(readonly issuer: string) {
+    super(
+      'registration_ambiguous',
+      400,
+      `Issuer ${JSON.stringify(issuer)} has several registrations and the login did not send client_id.`,
+      `${CORE} §4.1.3`,
+    );
+  }
+}
+
+/** target_link_uri points outside the tool's allowed origins (open redirect guard). */
+export class TargetLinkUriNotAllowedError extends LtiError {
+  constructor() {
+    super(
+      'target_link_uri_not_allowed',
+      400,
+      'target_link_uri is not on an origin this tool accepts.',
+      'OpenID Connect Core §4; LTI Core 1.3 §4.1',
+    );
+  }
+}
+
+// ---- launch: state and platform errors ---------------------------------------
+
+/** No pending login in this browser's session matches `state` (or it was used). */
+export class StateNotFoundError extends LtiError {
+  constructor() {
+    super(
+      'state_not_found',
+      401,
+      'The launch state does not match a login started in this browser. ' +
+        'It was already used, or the session cookie did not reach the tool (check SameSite=None; Secure).',
+      `${SEC} §7.3.1`,
+    );
+  }
+}
+
+/** The pending login matching `state` is older than the state lifetime. */
+export class StateExpiredError extends LtiError {
+  constructor() {
+    super('state_expired', 401, 'The login that started this launch has expired. Launch again from the platform.', `${SEC} §7.3.1`);
+  }
+}
+
+/** The platform answered the authentication request with `error=…`. */
+export class PlatformAuthError extends LtiError {
+  constructor(
+    /** The platform's `error` value (e.g. `login_required`). */
+    readonly platformError: string,
+    /** The platform's `error_description`, if any. Render it escaped. */
+    readonly description: string | undefined,
+  ) {
+    super(
+      'platform_error',
+      401,
+      `The platform refused the authentication request: ${platformError}${description ? ` (${description})` : ''}.`,
+      'OpenID Connect Core §3.1.2.6',
+    );
+  }
+}
+
+// ---- launch: id_token ---------------------------------------------------------
+
+/** The id_token is not a well-formed compact JWS with a JSON payload. */
+export class MalformedTokenError extends LtiError {
+  constructor(detail: string) {
+    super('token_malformed', 401, `The id_token is malformed: ${detail}.`, `${SEC} §5.1.3 step 1`);
+  }
+}
+
+/** The id_token signature does not verify against the platform's keys. */
+export class SignatureInvalidError extends LtiError {
+  constructor(detail: string) {
+    super('signature_invalid', 401, `The id_token signature is not valid: ${detail}.`, `${SEC} §5.1.3 step 1`);
+  }
+}
+
+/** The token's header names an algorithm other than the one pinned for the registration. */
+export class AlgorithmNotAllowedError extends LtiError {
+  constructor(alg: string, allowed: readonly string[]) {
+    super(
+      'algorithm_not_allowed',
+      401,
+      `The id_token is signed with ${JSON.stringify(alg)}; this tool accepts ${allowed.join(', ')}.`,
+      `${SEC} §5.4; RFC 8725 §3.1`,
+    );
+  }
+}
+
+/** The platform's key set could not be fetched or used (down, slow, junk, empty). */
+export class JwksUnavailableError extends LtiError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('jwks_unavailable', 503, `The platform's key set could not be used: ${detail}.`, `${SEC} §6.3`, options);
+  }
+}
+
+/** No key in the platform's key set matches the token's `kid`, even after a refetch. */
+export class SigningKeyNotFoundError extends LtiError {
+  constructor() {
+    super('signing_key_not_found', 401, "No key in the platform's key set matches the id_token's kid.", `${SEC} §6.3`);
+  }
+}
+
+/** A required claim is missing. */
+export class MissingClaimError extends LtiError {
+  constructor(readonly claim: string, spec: string) {
+    super('claim_missing', 401, `The id_token has no ${claim} claim.`, spec);
+  }
+}
+
+/** A claim is present but has the wrong type, value or length. */
+export class InvalidClaimError extends LtiError {
+  constructor(readonly claim: string, problem: string, spec: string) {
+    super('claim_invalid', 401, `The id_token's ${claim} claim ${problem}.`, spec);
+  }
+}
+
+/** `iss` differs from the registration's issuer. */
+export class IssuerMismatchError extends LtiError {
+  constructor() {
+    super('issuer_mismatch', 401, "The id_token's iss is not the issuer of the login.", `${SEC} §5.1.3 step 2`);
+  }
+}
+
+/** `aud` does not contain the registration's client_id. */
+export class AudienceMismatchError extends LtiError {
+  constructor() {
+    super('audience_mismatch', 401, "The id_token's aud does not contain this tool's client_id.", `${SEC} §5.1.3 step 3`);
+  }
+}
+
+/** `azp` is missing where several audiences require it, or is not our client_id. */
+export class AuthorizedPartyMismatchError extends LtiError {
+  constructor(problem: string) {
+    super('azp_mismatch', 401, `The id_token's azp ${problem}.`, `${SEC} §5.1.3 steps 4-5`);
+  }
+}
+
+/** `exp` is in the past. */
+export class TokenExpiredError extends LtiError {
+  constructor() {
+    super('token_expired', 401, 'The id_token has expired.', `${SEC} §5.1.3 step 7`);
+  }
+}
+
+/** `iat` is in the future or older than the accepted age. */
+export class IssuedAtInvalidError extends LtiError {
+  constructor(problem: string) {
+    super('iat_invalid', 401, `The id_token's iat ${problem}.`, `${SEC} §5.1.3 step 8`);
+  }
+}
+
+/** The token's nonce is not the one this browser's login made. */
+export class NonceMismatchError extends LtiError {
+  constructor() {
+    super('nonce_mismatch', 401, "The id_token's nonce is not the one sent in this browser's login.", `${SEC} §5.1.3 step 9`);
+  }
+}
+
+/** The nonce was already used (or expired): a replayed token. */
+export class NonceReplayedError extends LtiError {
+  constructor() {
+    super('nonce_replayed', 401, "The id_token's nonce was already used or has expired.", `${SEC} §5.1.3 step 9`);
+  }
+}
+
+/** The token's deployment or target differs from what the platform sent at login. */
+export class LoginMismatchError extends LtiError {
+  constructor(readonly claim: string) {
+    super('login_mismatch', 401, `The id_token's ${claim} differs from the one sent at login.`, `${CORE} §4.1`);
+  }
+}
+
+// ---- launch: deployment ---------------------------------------------------
+
+/** The (trusted) deployment id is not known and auto-creation is off. */
+export class DeploymentNotFoundError extends LtiError {
+  constructor(readonly deploymentId: string) {
+    super(
+      'deployment_not_found',
+      403,
+      `Deployment ${JSON.stringify(deploymentId)} is not registered with this tool.`,
+      `${CORE} §5.3.3`,
+    );
+  }
+}
+
+// ---- infrastructure ----------------------------------------------------------
+
+/** The store (database) could not be reached or failed. */
+export class StorageUnavailableError extends LtiError {
+  constructor(options?: { cause?: unknown }) {
+    super('storage_unavailable', 503, 'The LTI store is unavailable; try again shortly.', undefined, options);
+  }
+}
+
+/** The session store could not save or load the session. */
+export class SessionUnavailableError extends LtiError {
+  constructor(options?: { cause?: unknown }) {
+    super('session_unavailable', 503, 'The session store is unavailable; try again shortly.', undefined, options);
+  }
+}

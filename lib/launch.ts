@@ -1,0 +1,123 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { CLAIM } from './claims';
+import {
+  DeploymentNotFoundError,
+  InvalidRequestError,
+  NonceReplayedError,
+  PlatformAuthError,
+  RegistrationNotFoundError,
+  StateExpiredError,
+  StateNotFoundError,
+} from './errors';
+import { formBodyParser } from './form-body';
+import { defaultJwksCache, type JwksCache } from './jwks-cache';
+import { buildLaunchContext, toSessionLaunch } from './launch-context';
+import { takePendingLogin } from './login-state';
+import { readParam } from './params';
+import { resolveDeployment, type DeploymentNotFoundHook } from './resolve-deployment';
+import { regenerateSession, requireSession, saveSession } from './session';
+import { storeCall } from './store-call';
+import type { LtiStore } from './stores/store';
+import { validateLtiClaims } from './validate-claims';
+import { verifyIdToken } from './verify-id-token';
+
+/** Options of {@link ltiLaunch}. */
+export interface LtiLaunchOptions {
+  /** The same store `ltiLogin()` uses. */
+  store: LtiStore;
+  /**
+   * Create a deployment the first time a verified launch names it (default
+   * false). Use when deployments are bookkeeping for your tool.
+   */
+  autoCreateDeployments?: boolean;
+  /**
+   * Called when the deployment is unknown and `autoCreateDeployments` is off,
+   * instead of failing with `DeploymentNotFoundError` (403).
+   */
+  onDeploymentNotFound?: DeploymentNotFoundHook;
+  /** Accepted id_token algorithms (default `['RS256']`, as LTI requires). */
+  algorithms?: string[];
+  /** Allowed clock skew for exp and iat, in seconds (default 5). */
+  clockToleranceSeconds?: number;
+  /** Refuse id_tokens issued longer ago than this, in seconds (default 600). */
+  maxTokenAgeSeconds?: number;
+  /** Key set cache; by default one shared by every `ltiLaunch()` in the process. */
+  jwksCache?: JwksCache;
+  /** Largest form body accepted, in bytes (default 262 144). */
+  maxBodyBytes?: number;
+}
+
+const SEC = '1EdTech Security Framework 1.0';
+
+/**
+ * The launch (Security Framework §5.1.3): verifies the posted id_token, consumes
+ * its nonce, resolves the deployment, sets `req.lti` and `req.session.lti`, and
+ * calls `next()`. Every failure is an `LtiError` passed to `next`.
+ */
+export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
+  const { store, onDeploymentNotFound } = options;
+  const autoCreate = options.autoCreateDeployments ?? false;
+  const algorithms = options.algorithms ?? ['RS256'];
+  const jwks = options.jwksCache ?? defaultJwksCache;
+  const verifyOptions = {
+    algorithms,
+    clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+    maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? 600,
+  };
+  const parseBody = formBodyParser(options.maxBodyBytes ?? 262_144);
+
+  async function launch(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (req.method !== 'POST') {
+      throw new InvalidRequestError('id_token', 'must be posted as a form (response_mode=form_post)', `${SEC} §5.1.1.2`);
+    }
+    await parseBody(req, res);
+    const params = (req.body ?? {}) as Record<string, unknown>;
+    const platformError = readParam(params, 'error', false, 256);
+    if (platformError !== undefined) {
+      throw new PlatformAuthError(platformError, readParam(params, 'error_description', false, 1024));
+    }
+    const idToken = readParam(params, 'id_token', true, 200_000);
+    const state = readParam(params, 'state', true, 256);
+
+    const session = requireSession(req);
+    const pending = takePendingLogin(session, state);
+    if (!pending) throw new StateNotFoundError();
+    if (pending.expiresAt <= Date.now()) throw new StateExpiredError();
+
+    const [registration] = await storeCall(() => store.findRegistrations(pending.issuer, pending.clientId));
+    if (!registration || registration.id !== pending.registrationId) {
+      throw new RegistrationNotFoundError(pending.issuer, pending.clientId);
+    }
+
+    const claims = await verifyIdToken(idToken, jwks.get(registration.jwksUrl), {
+      ...verifyOptions,
+      issuer: registration.issuer,
+      clientId: registration.clientId,
+    });
+    const messageType = validateLtiClaims(claims, { clientId: registration.clientId, pending });
+
+    // Only a verified token may spend the nonce, or anyone could burn nonces.
+    if (!(await storeCall(() => store.consumeNonce(registration, claims.nonce)))) throw new NonceReplayedError();
+
+    const deploymentId = claims[CLAIM.deploymentId] as string;
+    const deployment = await resolveDeployment(store, registration, deploymentId, autoCreate);
+    // A new session id at the moment of sign-in; other tabs' pending logins move along.
+    const keep = { ltiLogins: session.ltiLogins };
+    if (!deployment) {
+      if (!onDeploymentNotFound) throw new DeploymentNotFoundError(deploymentId);
+      await regenerateSession(req, keep);
+      await onDeploymentNotFound(req, res, next, { registration, deploymentId, claims });
+      return;
+    }
+
+    const lti = buildLaunchContext(claims, messageType, registration, deployment);
+    const fresh = await regenerateSession(req, { ...keep, lti: toSessionLaunch(lti) });
+    await saveSession(fresh);
+    req.lti = lti;
+    next();
+  }
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    launch(req, res, next).catch(next);
+  };
+}

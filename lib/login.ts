@@ -1,0 +1,105 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { AmbiguousRegistrationError, RegistrationNotFoundError } from './errors';
+import { formBodyParser } from './form-body';
+import { addPendingLogin } from './login-state';
+import { readParam, requestParams } from './params';
+import { randomToken } from './random';
+import { requireSession, saveSession } from './session';
+import { storeCall } from './store-call';
+import type { LtiStore } from './stores/store';
+import { checkTargetLinkUri, normalizeOrigins } from './target-link-uri';
+
+/** Options of {@link ltiLogin}. */
+export interface LtiLoginOptions {
+  /** Where registrations and nonces live (e.g. `createKnexStore(db)`). */
+  store: LtiStore;
+  /**
+   * The absolute URL of the route that mounts `ltiLaunch()`: sent to the
+   * platform as `redirect_uri`, so it must be one registered there.
+   */
+  launchUrl: string;
+  /**
+   * Origins `target_link_uri` may point to. Default: the origin of `launchUrl`.
+   * Anything else is refused, so the login cannot act as an open redirect.
+   */
+  allowedTargetOrigins?: string[];
+  /** How long a login waits for its launch, in seconds (default 300). */
+  stateTtlSeconds?: number;
+  /** How long the nonce stays valid in the store, in seconds (default 600). */
+  nonceTtlSeconds?: number;
+  /** Largest form body accepted on POST, in bytes (default 16 384). */
+  maxBodyBytes?: number;
+}
+
+/**
+ * The OIDC third-party-initiated login (LTI Core §4.1, Security Framework
+ * §5.1.1). Mount it for GET and POST: `app.all('/lti/login', ltiLogin(...))`.
+ * Redirects the browser to the platform's auth endpoint, or passes an
+ * `LtiError` to `next`.
+ */
+export function ltiLogin(options: LtiLoginOptions): RequestHandler {
+  const { store } = options;
+  const launchUrl = new URL(options.launchUrl).toString();
+  const allowed = normalizeOrigins(options.allowedTargetOrigins ?? [launchUrl]);
+  const stateTtlMs = (options.stateTtlSeconds ?? 300) * 1000;
+  const nonceTtlMs = (options.nonceTtlSeconds ?? 600) * 1000;
+  const parseBody = formBodyParser(options.maxBodyBytes ?? 16_384);
+
+  async function login(req: Request, res: Response): Promise<void> {
+    if (req.method === 'POST') await parseBody(req, res);
+    const params = requestParams(req);
+    const issuer = readParam(params, 'iss', true);
+    const loginHint = readParam(params, 'login_hint', true);
+    const targetLinkUri = readParam(params, 'target_link_uri', true);
+    const clientId = readParam(params, 'client_id', false, 255);
+    const messageHint = readParam(params, 'lti_message_hint', false, 16_384);
+    // Canvas sends deployment_id; the spec name is lti_deployment_id.
+    const deploymentId = readParam(params, 'lti_deployment_id', false, 255) ?? readParam(params, 'deployment_id', false, 255);
+    checkTargetLinkUri(targetLinkUri, allowed);
+    const session = requireSession(req);
+
+    const found = await storeCall(() => store.findRegistrations(issuer, clientId));
+    if (found.length === 0) throw new RegistrationNotFoundError(issuer, clientId);
+    if (found.length > 1) throw new AmbiguousRegistrationError(issuer);
+    const registration = found[0];
+
+    const state = randomToken();
+    const nonce = randomToken();
+    const now = Date.now();
+    await storeCall(() => store.saveNonce(registration, nonce, new Date(now + nonceTtlMs)));
+    addPendingLogin(
+      session,
+      state,
+      {
+        registrationId: registration.id,
+        issuer: registration.issuer,
+        clientId: registration.clientId,
+        nonce,
+        deploymentId,
+        targetLinkUri,
+        expiresAt: now + stateTtlMs,
+      },
+      now,
+    );
+    await saveSession(session);
+
+    const auth = new URL(registration.authEndpoint);
+    const query = auth.searchParams;
+    query.set('scope', 'openid');
+    query.set('response_type', 'id_token');
+    query.set('response_mode', 'form_post');
+    query.set('prompt', 'none');
+    query.set('client_id', registration.clientId);
+    query.set('redirect_uri', launchUrl);
+    query.set('login_hint', loginHint);
+    query.set('state', state);
+    query.set('nonce', nonce);
+    if (messageHint !== undefined) query.set('lti_message_hint', messageHint);
+    res.set('Cache-Control', 'no-store');
+    res.redirect(302, auth.toString());
+  }
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    login(req, res).catch(next);
+  };
+}

@@ -1,0 +1,47 @@
+import type { Request } from 'express';
+import { InvalidRequestError } from './errors';
+
+/** LTI Core and the Security Framework cap identifiers at 255 characters; URLs and tokens get more room. */
+const DEFAULT_MAX = 2048;
+
+/**
+ * One request parameter as a non-empty string. A repeated parameter (which the
+ * query parser turns into an array) or a nested object is refused, never guessed.
+ */
+export function readParam(
+  source: Record<string, unknown>,
+  name: string,
+  required: true,
+  max?: number,
+): string;
+export function readParam(
+  source: Record<string, unknown>,
+  name: string,
+  required: false,
+  max?: number,
+): string | undefined;
+export function readParam(
+  source: Record<string, unknown>,
+  name: string,
+  required: boolean,
+  max = DEFAULT_MAX,
+): string | undefined {
+  const value = Object.prototype.hasOwnProperty.call(source, name) ? source[name] : undefined;
+  if (value === undefined) {
+    if (required) throw new InvalidRequestError(name, 'is required');
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new InvalidRequestError(name, 'must be sent once, as a string');
+  if (value === '') {
+    if (required) throw new InvalidRequestError(name, 'must not be empty');
+    return undefined;
+  }
+  if (value.length > max) throw new InvalidRequestError(name, `is longer than ${max} characters`);
+  return value;
+}
+
+/** The request's parameters: the form body for POST, the query string for GET. */
+export function requestParams(req: Request): Record<string, unknown> {
+  const source = req.method === 'POST' ? req.body : req.query;
+  return source !== null && typeof source === 'object' ? (source as Record<string, unknown>) : {};
+}

@@ -1,0 +1,218 @@
+import type { Knex } from 'knex';
+import type { Deployment, LtiStore, Registration } from './store';
+
+/** Fields to register a platform with {@link KnexStore.registerPlatform}. */
+export interface RegisterPlatformInput {
+  issuer: string;
+  clientId: string;
+  authEndpoint: string;
+  jwksUrl: string;
+  tokenEndpoint?: string | null;
+  name?: string | null;
+}
+
+/** Options of {@link createKnexStore}. */
+export interface KnexStoreOptions {
+  /**
+   * How long a found registration is kept in memory, in milliseconds (default
+   * 30 000; 0 turns the cache off). Changes made through this store clear it at
+   * once; changes made by another process show after at most this long.
+   * Misses are never cached.
+   */
+  registrationCacheTtlMs?: number;
+}
+
+/** Counts returned by {@link KnexStore.cleanup}. */
+export interface CleanupResult {
+  noncesDeleted: number;
+}
+
+/** The knex (PostgreSQL) store: the {@link LtiStore} calls plus administration. */
+export interface KnexStore extends LtiStore {
+  /** Register a platform, or update it when (issuer, clientId) is already registered. */
+  registerPlatform(input: RegisterPlatformInput): Promise<Registration>;
+  /** Every registration, oldest first. */
+  listRegistrations(): Promise<Registration[]>;
+  /** Delete a registration and its deployments and nonces. True when a row was deleted. */
+  deleteRegistration(id: string): Promise<boolean>;
+  /** Add a deployment ahead of its first launch (idempotent). */
+  addDeployment(registrationId: string, deploymentId: string): Promise<Deployment>;
+  /** Deployments, optionally of one registration, oldest first. */
+  listDeployments(registrationId?: string): Promise<Deployment[]>;
+  /** Delete a deployment. True when a row was deleted. */
+  deleteDeployment(id: string): Promise<boolean>;
+  /** Delete expired nonces; run it periodically (once per cluster, not per process). */
+  cleanup(): Promise<CleanupResult>;
+  /** Forget cached registrations (call after changing the tables by other means). */
+  clearCache(): void;
+}
+
+export const TABLES = {
+  registrations: 'lti_registrations',
+  deployments: 'lti_deployments',
+  nonces: 'lti_nonces',
+} as const;
+
+interface RegistrationRow {
+  id: string;
+  issuer: string;
+  client_id: string;
+  auth_endpoint: string;
+  jwks_url: string;
+  token_endpoint: string | null;
+  name: string | null;
+}
+
+interface DeploymentRow {
+  id: string;
+  registration_id: string;
+  deployment_id: string;
+  created_at: Date;
+}
+
+const REGISTRATION_COLUMNS = ['id', 'issuer', 'client_id', 'auth_endpoint', 'jwks_url', 'token_endpoint', 'name'];
+const DEPLOYMENT_COLUMNS = ['id', 'registration_id', 'deployment_id', 'created_at'];
+
+function toRegistration(row: RegistrationRow): Registration {
+  return {
+    id: row.id,
+    issuer: row.issuer,
+    clientId: row.client_id,
+    authEndpoint: row.auth_endpoint,
+    jwksUrl: row.jwks_url,
+    tokenEndpoint: row.token_endpoint,
+    name: row.name,
+  };
+}
+
+function toDeployment(row: DeploymentRow): Deployment {
+  return {
+    id: row.id,
+    registrationId: row.registration_id,
+    deploymentId: row.deployment_id,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * The default store: registrations, deployments and nonces in PostgreSQL through
+ * knex. Run the migrations (`knex migrate:latest`) first.
+ *
+ * @param db - a knex instance for the `pg` client.
+ */
+export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexStore {
+  const ttl = options.registrationCacheTtlMs ?? 30_000;
+  const cache = new Map<string, { at: number; value: Registration[] }>();
+
+  async function findRegistrations(issuer: string, clientId: string | undefined): Promise<Registration[]> {
+    const key = clientId === undefined ? `${issuer}\n` : `${issuer}\n${clientId}\n`;
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < ttl) return hit.value;
+    const query = db(TABLES.registrations).select(REGISTRATION_COLUMNS).where({ issuer });
+    if (clientId !== undefined) query.andWhere({ client_id: clientId });
+    const rows = (await query.orderBy('created_at').limit(2)) as RegistrationRow[];
+    const value = rows.map(toRegistration);
+    if (ttl > 0 && value.length > 0) {
+      // Bounded: a flood of unknown issuers is never cached, so size tracks real registrations.
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(key, { at: Date.now(), value });
+    } else {
+      cache.delete(key);
+    }
+    return value;
+  }
+
+  async function findDeployment(registration: Registration, deploymentId: string): Promise<Deployment | undefined> {
+    const row = (await db(TABLES.deployments)
+      .select(DEPLOYMENT_COLUMNS)
+      .where({ registration_id: registration.id, deployment_id: deploymentId })
+      .first()) as DeploymentRow | undefined;
+    return row ? toDeployment(row) : undefined;
+  }
+
+  async function ensureDeployment(registrationId: string, deploymentId: string): Promise<Deployment> {
+    // Insert-or-nothing, then select in a new statement: a CTE would not see a row
+    // that a concurrent transaction committed after this statement's snapshot.
+    const inserted = await db(TABLES.deployments)
+      .insert({ registration_id: registrationId, deployment_id: deploymentId })
+      .onConflict(['registration_id', 'deployment_id'])
+      .ignore()
+      .returning(DEPLOYMENT_COLUMNS);
+    if (inserted.length > 0) return toDeployment(inserted[0] as DeploymentRow);
+    const row = (await db(TABLES.deployments)
+      .select(DEPLOYMENT_COLUMNS)
+      .where({ registration_id: registrationId, deployment_id: deploymentId })
+      .first()) as DeploymentRow | undefined;
+    if (!row) throw new Error(`Deployment ${deploymentId} vanished while being created.`);
+    return toDeployment(row);
+  }
+
+  return {
+    findRegistrations,
+    findDeployment,
+    createDeployment: (registration, deploymentId) => ensureDeployment(registration.id, deploymentId),
+
+    async saveNonce(registration, nonce, expiresAt) {
+      await db(TABLES.nonces).insert({ nonce, registration_id: registration.id, expires_at: expiresAt });
+    },
+
+    async consumeNonce(registration, nonce) {
+      // One DELETE: of concurrent replays exactly one sees a row to delete.
+      const deleted = await db(TABLES.nonces)
+        .where({ nonce, registration_id: registration.id })
+        .andWhere('expires_at', '>', new Date())
+        .del(['nonce']);
+      return deleted.length === 1;
+    },
+
+    async registerPlatform(input) {
+      const row = {
+        issuer: input.issuer,
+        client_id: input.clientId,
+        auth_endpoint: input.authEndpoint,
+        jwks_url: input.jwksUrl,
+        token_endpoint: input.tokenEndpoint ?? null,
+        name: input.name ?? null,
+      };
+      const [saved] = await db(TABLES.registrations)
+        .insert(row)
+        .onConflict(['issuer', 'client_id'])
+        .merge({ ...row, updated_at: db.fn.now() })
+        .returning(REGISTRATION_COLUMNS);
+      cache.clear();
+      return toRegistration(saved as RegistrationRow);
+    },
+
+    async listRegistrations() {
+      const rows = (await db(TABLES.registrations).select(REGISTRATION_COLUMNS).orderBy('created_at')) as RegistrationRow[];
+      return rows.map(toRegistration);
+    },
+
+    async deleteRegistration(id) {
+      const count = await db(TABLES.registrations).where({ id }).del();
+      cache.clear();
+      return count > 0;
+    },
+
+    addDeployment: ensureDeployment,
+
+    async listDeployments(registrationId) {
+      const query = db(TABLES.deployments).select(DEPLOYMENT_COLUMNS).orderBy('created_at');
+      if (registrationId !== undefined) query.where({ registration_id: registrationId });
+      return ((await query) as DeploymentRow[]).map(toDeployment);
+    },
+
+    async deleteDeployment(id) {
+      return (await db(TABLES.deployments).where({ id }).del()) > 0;
+    },
+
+    async cleanup() {
+      const noncesDeleted = await db(TABLES.nonces).where('expires_at', '<=', new Date()).del();
+      return { noncesDeleted };
+    },
+
+    clearCache() {
+      cache.clear();
+    },
+  };
+}

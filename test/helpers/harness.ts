@@ -1,0 +1,145 @@
+import express, { type RequestHandler } from 'express';
+import session from 'express-session';
+import pgSession from 'connect-pg-simple';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+import request from 'supertest';
+import { DevPlatform, PERSONAS, type PlatformOptions, type Persona } from '../../dev/platform';
+import {
+  JwksCache,
+  createKnexStore,
+  ltiErrorHandler,
+  ltiLaunch,
+  ltiLogin,
+  type KnexStore,
+  type LtiLaunchOptions,
+  type LtiLoginOptions,
+  type LtiStore,
+  type Registration,
+} from '../../lib';
+
+export const TOOL = 'https://tool.test';
+export const LAUNCH_URL = `${TOOL}/lti/launch`;
+export type Agent = ReturnType<typeof request.agent>;
+
+export interface HarnessOptions {
+  login?: Partial<LtiLoginOptions>;
+  launch?: Partial<LtiLaunchOptions>;
+  platform?: PlatformOptions;
+  /** Use this store in the middlewares instead of the harness's knex store. */
+  store?: LtiStore;
+  /** Mount express-session (default true). */
+  session?: boolean;
+}
+
+export interface Harness {
+  app: express.Express;
+  db: Knex;
+  pool: pg.Pool;
+  store: KnexStore;
+  platform: DevPlatform;
+  registration: Registration;
+  jwksCache: JwksCache;
+  close(): Promise<void>;
+}
+
+/** Empty every table the library writes. */
+export async function resetTables(db: Knex): Promise<void> {
+  await db.raw('truncate lti_nonces, lti_deployments, lti_registrations, session');
+}
+
+/** An Express app mounting the middlewares as a user would, against a fresh platform. */
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const url = process.env.DATABASE_URL!;
+  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  await resetTables(db);
+  const store = createKnexStore(db);
+  const platform = await DevPlatform.start(options.platform);
+  const registration = await store.registerPlatform(platform.registration());
+  const jwksCache = new JwksCache({ timeoutMs: 1_000 });
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', () => undefined);
+  const PgStore = pgSession(session);
+
+  const app = express();
+  if (options.session !== false) {
+    app.use(
+      session({
+        store: new PgStore({ pool, createTableIfMissing: false }),
+        secret: 'test-secret',
+        resave: false,
+        saveUninitialized: false,
+        name: 'tool.sid',
+      }),
+    );
+  }
+  const middlewareStore = options.store ?? store;
+  app.all('/lti/login', ltiLogin({ store: middlewareStore, launchUrl: LAUNCH_URL, ...options.login }));
+  app.post('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, ...options.launch }), launchedHandler);
+  app.get('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, ...options.launch }));
+  app.get('/me', (req, res) => {
+    res.json({ lti: req.session?.lti ?? null });
+  });
+  app.use(ltiErrorHandler());
+
+  return {
+    app,
+    db,
+    pool,
+    store,
+    platform,
+    registration,
+    jwksCache,
+    async close() {
+      await platform.close();
+      await db.destroy();
+      await pool.end();
+    },
+  };
+}
+
+const launchedHandler: RequestHandler = (req, res) => {
+  const { user, context, resourceLink, custom, messageType, deploymentId, registration, deployment, deepLinking } = req.lti;
+  res.json({ user, context, resourceLink, custom, messageType, deploymentId, registration, deployment, deepLinking });
+};
+
+export interface LoginResult {
+  state: string;
+  nonce: string;
+  /** The auth request the tool redirected to. */
+  location: URL;
+}
+
+/** GET the tool's login as the platform's browser would; returns the auth redirect. */
+export async function startLogin(h: Harness, agent: Agent, params: Record<string, string> = {}): Promise<LoginResult> {
+  const res = await agent
+    .get('/lti/login')
+    .query({ iss: h.platform.issuer, login_hint: 'instructor', target_link_uri: LAUNCH_URL, client_id: h.platform.clientId, ...params })
+    .expect(302);
+  const location = new URL(res.headers.location as string);
+  return { state: location.searchParams.get('state')!, nonce: location.searchParams.get('nonce')!, location };
+}
+
+/** Post an id_token to the launch, as the platform's auto-submitting form does. */
+export function postLaunch(agent: Agent, fields: Record<string, string>) {
+  return agent.post('/lti/launch').type('form').set('Accept', 'application/json').send(fields);
+}
+
+/** Login, then post a token with the given claim overrides. */
+export async function launchWith(
+  h: Harness,
+  agent: Agent,
+  input: { overrides?: Record<string, unknown>; persona?: Persona; header?: Parameters<DevPlatform['sign']>[1]; login?: Record<string, string> } = {},
+) {
+  const { state, nonce } = await startLogin(h, agent, input.login);
+  const claims = h.platform.launchClaims({ nonce, targetLinkUri: LAUNCH_URL, persona: input.persona ?? PERSONAS.instructor, overrides: input.overrides });
+  const idToken = await h.platform.sign(claims, input.header);
+  return postLaunch(agent, { id_token: idToken, state });
+}
+
+/** The full round trip through the platform's auth endpoint. */
+export async function fullLaunch(h: Harness, agent: Agent, loginHint = 'instructor') {
+  const { location } = await startLogin(h, agent, { login_hint: loginHint });
+  const { idToken, state } = await h.platform.authorize(location.searchParams);
+  return postLaunch(agent, { id_token: idToken, state });
+}
