@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
-import { LtiError } from './errors';
+import { isConnectionError } from './connection-errors';
+import { LtiError, SessionUnavailableError } from './errors';
 
 /** Options of {@link ltiErrorHandler}. */
 export interface LtiErrorHandlerOptions {
@@ -16,11 +17,14 @@ export function escapeHtml(text: string): string {
 
 /**
  * Render LtiErrors: JSON `{ error: { code, message, spec } }` when the client
- * prefers JSON, a small HTML page otherwise. Other errors pass through.
+ * prefers JSON, a small HTML page otherwise. A database connection failure
+ * raised by the session middleware (before ours runs) is answered as
+ * `session_unavailable` (503). Other errors pass through to `next`.
  */
 export function ltiErrorHandler(options: LtiErrorHandlerOptions = {}): ErrorRequestHandler {
-  return (err, req, res, next) => {
-    if (!(err instanceof LtiError) || res.headersSent) return next(err);
+  return (raw, req, res, next) => {
+    const err = !(raw instanceof LtiError) && isConnectionError(raw) ? new SessionUnavailableError({ cause: raw }) : raw;
+    if (!(err instanceof LtiError) || res.headersSent) return next(raw);
     options.onError?.(err);
     res.status(err.status).set('Cache-Control', 'no-store');
     const body = { code: err.code, message: err.message, spec: err.spec };

@@ -30,6 +30,8 @@ export interface HarnessOptions {
   store?: LtiStore;
   /** Mount express-session (default true). */
   session?: boolean;
+  /** Connect the middlewares' knex and session pool here (e.g. through a TcpProxy). Default DATABASE_URL. */
+  databaseUrl?: string;
 }
 
 export interface Harness {
@@ -50,14 +52,18 @@ export async function resetTables(db: Knex): Promise<void> {
 
 /** An Express app mounting the middlewares as a user would, against a fresh platform. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const url = process.env.DATABASE_URL!;
-  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  const url = options.databaseUrl ?? process.env.DATABASE_URL!;
+  const db = knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 },
+    acquireConnectionTimeout: 3_000,
+    // Failure-mode tests take the database down on purpose; the responses are what they check.
+    log: { warn() {}, error() {}, deprecate() {}, debug() {} },
+  });
   await resetTables(db);
   const store = createKnexStore(db);
   const platform = await DevPlatform.start(options.platform);
   const registration = await store.registerPlatform(platform.registration());
   const jwksCache = new JwksCache({ timeoutMs: 1_000 });
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3_000 });
   pool.on('error', () => undefined);
   const PgStore = pgSession(session);
 
@@ -65,7 +71,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   if (options.session !== false) {
     app.use(
       session({
-        store: new PgStore({ pool, createTableIfMissing: false }),
+        store: new PgStore({ pool, createTableIfMissing: false, errorLog: () => undefined }),
         secret: 'test-secret',
         resave: false,
         saveUninitialized: false,

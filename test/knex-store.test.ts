@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import knex, { type Knex } from 'knex';
+import { createKnexStore, migrationsDirectory, type KnexStore } from '../lib';
+import { resetTables } from './helpers/harness';
+
+const platform = {
+  issuer: 'https://lms.test',
+  clientId: 'client-1',
+  authEndpoint: 'https://lms.test/auth',
+  jwksUrl: 'https://lms.test/jwks',
+  tokenEndpoint: 'https://lms.test/token',
+  name: 'Test LMS',
+};
+
+describe('knex store', () => {
+  let db: Knex;
+  let store: KnexStore;
+  beforeEach(async () => {
+    db = knex({ client: 'pg', connection: process.env.DATABASE_URL, pool: { min: 0, max: 30 } });
+    await resetTables(db);
+    store = createKnexStore(db);
+  });
+  afterEach(() => db.destroy());
+
+  it('registers, updates, lists and deletes platforms', async () => {
+    const reg = await store.registerPlatform(platform);
+    assert.equal(reg.issuer, platform.issuer);
+    assert.equal(reg.clientId, platform.clientId);
+    assert.match(reg.id, /^[0-9a-f-]{36}$/);
+    const updated = await store.registerPlatform({ ...platform, jwksUrl: 'https://lms.test/keys' });
+    assert.equal(updated.id, reg.id, 'same issuer + client id updates in place');
+    assert.equal(updated.jwksUrl, 'https://lms.test/keys');
+    await store.registerPlatform({ ...platform, clientId: 'client-2' });
+    assert.equal((await store.listRegistrations()).length, 2);
+    assert.equal((await store.findRegistrations(platform.issuer, undefined)).length, 2);
+    assert.equal((await store.findRegistrations(platform.issuer, 'client-2')).length, 1);
+    assert.equal(await store.deleteRegistration(reg.id), true);
+    assert.equal(await store.deleteRegistration(reg.id), false);
+    assert.deepEqual(await store.findRegistrations(platform.issuer, platform.clientId), []);
+  });
+
+  it('caches found registrations and forgets them when they change', async () => {
+    const reg = await store.registerPlatform(platform);
+    await store.findRegistrations(platform.issuer, platform.clientId);
+    // Changed behind the store's back: the cache still answers until cleared.
+    await db('lti_registrations').where({ id: reg.id }).update({ name: 'Renamed' });
+    assert.equal((await store.findRegistrations(platform.issuer, platform.clientId))[0].name, 'Test LMS');
+    store.clearCache();
+    assert.equal((await store.findRegistrations(platform.issuer, platform.clientId))[0].name, 'Renamed');
+    // Changed through the store: seen at once.
+    await store.registerPlatform({ ...platform, name: 'Again' });
+    assert.equal((await store.findRegistrations(platform.issuer, platform.clientId))[0].name, 'Again');
+    await store.deleteRegistration(reg.id);
+    assert.deepEqual(await store.findRegistrations(platform.issuer, platform.clientId), []);
+  });
+
+  it('never caches a miss', async () => {
+    assert.deepEqual(await store.findRegistrations(platform.issuer, platform.clientId), []);
+    await db('lti_registrations').insert({
+      issuer: platform.issuer,
+      client_id: platform.clientId,
+      auth_endpoint: platform.authEndpoint,
+      jwks_url: platform.jwksUrl,
+    });
+    assert.equal((await store.findRegistrations(platform.issuer, platform.clientId)).length, 1);
+  });
+
+  it('consumes a nonce once, even under 50 concurrent attempts', async () => {
+    const reg = await store.registerPlatform(platform);
+    await store.saveNonce(reg, 'n-1', new Date(Date.now() + 60_000));
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.consumeNonce(reg, 'n-1')));
+    assert.equal(results.filter(Boolean).length, 1);
+  });
+
+  it('refuses an expired nonce, an unknown one, and one of another registration', async () => {
+    const reg = await store.registerPlatform(platform);
+    const other = await store.registerPlatform({ ...platform, clientId: 'client-2' });
+    await store.saveNonce(reg, 'old', new Date(Date.now() - 1));
+    await store.saveNonce(reg, 'mine', new Date(Date.now() + 60_000));
+    assert.equal(await store.consumeNonce(reg, 'old'), false);
+    assert.equal(await store.consumeNonce(reg, 'never-made'), false);
+    assert.equal(await store.consumeNonce(other, 'mine'), false);
+    assert.equal(await store.consumeNonce(reg, 'mine'), true);
+  });
+
+  it('cleanup deletes only expired nonces and returns the count', async () => {
+    const reg = await store.registerPlatform(platform);
+    for (let i = 0; i < 3; i++) await store.saveNonce(reg, `old-${i}`, new Date(Date.now() - 1000));
+    await store.saveNonce(reg, 'live', new Date(Date.now() + 60_000));
+    assert.deepEqual(await store.cleanup(), { noncesDeleted: 3 });
+    assert.deepEqual(await store.cleanup(), { noncesDeleted: 0 });
+    assert.equal(await store.consumeNonce(reg, 'live'), true);
+  });
+
+  it('creates a deployment once under 30 concurrent calls, and lists and deletes deployments', async () => {
+    const reg = await store.registerPlatform(platform);
+    const made = await Promise.all(Array.from({ length: 30 }, () => store.createDeployment(reg, 'dep-1')));
+    assert.equal(new Set(made.map((d) => d.id)).size, 1);
+    assert.equal((await store.listDeployments(reg.id)).length, 1);
+    const found = await store.findDeployment(reg, 'dep-1');
+    assert.equal(found?.id, made[0].id);
+    assert.equal(await store.findDeployment(reg, 'DEP-1'), undefined, 'deployment ids are case-sensitive');
+    const added = await store.addDeployment(reg.id, 'dep-2');
+    assert.equal((await store.listDeployments()).length, 2);
+    assert.equal(await store.deleteDeployment(added.id), true);
+    assert.equal(await store.deleteDeployment(added.id), false);
+  });
+
+  it('deleting a registration deletes its deployments and nonces', async () => {
+    const reg = await store.registerPlatform(platform);
+    await store.createDeployment(reg, 'dep-1');
+    await store.saveNonce(reg, 'n', new Date(Date.now() + 60_000));
+    await store.deleteRegistration(reg.id);
+    assert.equal((await db('lti_deployments').count<{ c: string }[]>('* as c'))[0].c, '0');
+    assert.equal((await db('lti_nonces').count<{ c: string }[]>('* as c'))[0].c, '0');
+  });
+});
+
+describe('migrations', () => {
+  it('migrate:latest creates every table and migrate:rollback removes them', async () => {
+    const admin = knex({ client: 'pg', connection: process.env.DATABASE_URL });
+    const name = `migrations_${process.pid}_${Date.now()}`;
+    await admin.raw(`create database ${name}`);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    const db = knex({ client: 'pg', connection: url.toString() });
+    const tables = async () =>
+      (await db('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter((t: string) => !t.startsWith('knex_')).sort();
+    try {
+      await db.migrate.latest({ directory: migrationsDirectory });
+      assert.deepEqual(await tables(), ['lti_deployments', 'lti_nonces', 'lti_registrations', 'session']);
+      await db.migrate.rollback({ directory: migrationsDirectory }, true);
+      assert.deepEqual(await tables(), []);
+      await db.migrate.latest({ directory: migrationsDirectory });
+      assert.equal((await tables()).length, 4);
+    } finally {
+      await db.destroy();
+      await admin.raw(`drop database ${name} with (force)`);
+      await admin.destroy();
+    }
+  });
+});
