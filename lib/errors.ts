@@ -155,6 +155,25 @@ export class AlgorithmNotAllowedError extends LtiError {
   }
 }
 
+/** The token's header carries its own key or key location (jku, jwk, x5u, x5c). */
+export class HeaderNotAllowedError extends LtiError {
+  constructor(readonly header: string) {
+    super(
+      'header_not_allowed',
+      401,
+      `The id_token header has "${header}"; keys are taken only from the platform's registered JWKS URL.`,
+      'RFC 8725 §3.10; RFC 7515 §4.1',
+    );
+  }
+}
+
+/** The token's header has no `kid`, so the signing key cannot be chosen. */
+export class KeyIdMissingError extends LtiError {
+  constructor() {
+    super('kid_missing', 401, 'The id_token header has no kid.', `${SEC} §6.3`);
+  }
+}
+
 /** The platform's key set could not be fetched or used (down, slow, junk, empty). */
 export class JwksUnavailableError extends LtiError {
   constructor(detail: string, options?: { cause?: unknown }) {
@@ -192,8 +211,8 @@ export class IssuerMismatchError extends LtiError {
 
 /** `aud` does not contain the registration's client_id. */
 export class AudienceMismatchError extends LtiError {
-  constructor() {
-    super('audience_mismatch', 401, "The id_token's aud does not contain this tool's client_id.", `${SEC} §5.1.3 step 3`);
+  constructor(problem = "does not contain this tool's client_id") {
+    super('audience_mismatch', 401, `The id_token's aud ${problem}.`, `${SEC} §5.1.3 step 3`);
   }
 }
 

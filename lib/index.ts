@@ -29,6 +29,7 @@ export {
 export type { PendingLogin } from './login-state';
 export { JwksCache, defaultJwksCache, type JwksCacheOptions } from './jwks-cache';
 export { ltiErrorHandler, escapeHtml, type LtiErrorHandlerOptions } from './error-handler';
+export type { LtiLogger } from './logger';
 export type { Deployment, LtiStore, Registration } from './stores/store';
 export {
   createKnexStore,

@@ -15,8 +15,10 @@ import type { Deployment, Registration } from './stores/store';
 
 /** The launching user. */
 export interface LtiUser extends RoleHelpers {
-  /** The platform's stable user id (`sub`). */
+  /** The platform's stable user id (`sub`); empty only for an anonymous launch. */
   id: string;
+  /** True for an anonymous launch (no `sub`; only with `allowAnonymousLaunches`). */
+  anonymous: boolean;
   name?: string;
   givenName?: string;
   familyName?: string;
@@ -91,7 +93,8 @@ export function buildLaunchContext(
   return {
     messageType,
     user: {
-      id: claims.sub as string,
+      id: claims.sub ?? '',
+      anonymous: claims.sub === undefined,
       name: optionalString(claims.name),
       givenName: optionalString(claims.given_name),
       familyName: optionalString(claims.family_name),

@@ -20,6 +20,7 @@ import { storeCall } from './store-call';
 import type { LtiStore } from './stores/store';
 import { validateLtiClaims } from './validate-claims';
 import { verifyIdToken } from './verify-id-token';
+import { logRefusal, type LtiLogger, type RefusalContext } from './logger';
 
 /** Options of {@link ltiLaunch}. */
 export interface LtiLaunchOptions {
@@ -45,6 +46,20 @@ export interface LtiLaunchOptions {
   jwksCache?: JwksCache;
   /** Largest form body accepted, in bytes (default 262 144). */
   maxBodyBytes?: number;
+  /**
+   * Audiences besides the client id that a token's `aud` may list (default
+   * none). Security Framework §5.1.3 step 3: a token naming an audience the
+   * tool does not trust is refused.
+   */
+  trustedAudiences?: string[];
+  /**
+   * Accept launches without `sub` (LTI Core §5.3.6.1 anonymous launches).
+   * Default false: the certification suite expects such a launch to be refused.
+   * When on, `req.lti.user.anonymous` is true and `user.id` is the empty string.
+   */
+  allowAnonymousLaunches?: boolean;
+  /** Gets one structured warning per refused launch (code, status, issuer; never the token). pino-compatible. */
+  logger?: LtiLogger;
 }
 
 const SEC = '1EdTech Security Framework 1.0';
@@ -65,8 +80,12 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? 600,
   };
   const parseBody = formBodyParser(options.maxBodyBytes ?? 262_144);
+  const claimRules = {
+    trustedAudiences: new Set(options.trustedAudiences ?? []),
+    allowAnonymous: options.allowAnonymousLaunches ?? false,
+  };
 
-  async function launch(req: Request, res: Response, next: NextFunction): Promise<void> {
+  async function launch(req: Request, res: Response, next: NextFunction, seen: RefusalContext): Promise<void> {
     if (req.method !== 'POST') {
       throw new InvalidRequestError('id_token', 'must be posted as a form (response_mode=form_post)', `${SEC} §5.1.1.2`);
     }
@@ -82,6 +101,8 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     const session = requireSession(req);
     const pending = takePendingLogin(session, state);
     if (!pending) throw new StateNotFoundError();
+    seen.issuer = pending.issuer;
+    seen.clientId = pending.clientId;
     if (pending.expiresAt <= Date.now()) throw new StateExpiredError();
 
     const [registration] = await storeCall(() => store.findRegistrations(pending.issuer, pending.clientId));
@@ -94,7 +115,7 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
       issuer: registration.issuer,
       clientId: registration.clientId,
     });
-    const messageType = validateLtiClaims(claims, { clientId: registration.clientId, pending });
+    const messageType = validateLtiClaims(claims, { clientId: registration.clientId, pending, ...claimRules });
 
     // Only a verified token may spend the nonce, or anyone could burn nonces.
     if (!(await storeCall(() => store.consumeNonce(registration, claims.nonce)))) throw new NonceReplayedError();
@@ -118,6 +139,10 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
   }
 
   return (req: Request, res: Response, next: NextFunction) => {
-    launch(req, res, next).catch(next);
+    const seen: RefusalContext = {};
+    launch(req, res, next, seen).catch((err: unknown) => {
+      logRefusal(options.logger, 'lti.launch_refused', err, seen);
+      next(err);
+    });
   };
 }

@@ -8,6 +8,8 @@ import { requireSession, saveSession } from './session';
 import { storeCall } from './store-call';
 import type { LtiStore } from './stores/store';
 import { checkTargetLinkUri, normalizeOrigins } from './target-link-uri';
+import { checkSessionCookie } from './cookie-check';
+import { logRefusal, type LtiLogger } from './logger';
 
 /** Options of {@link ltiLogin}. */
 export interface LtiLoginOptions {
@@ -29,6 +31,12 @@ export interface LtiLoginOptions {
   nonceTtlSeconds?: number;
   /** Largest form body accepted on POST, in bytes (default 16 384). */
   maxBodyBytes?: number;
+  /**
+   * Gets one structured warning per refused login (code, status, issuer; never
+   * a token) and the one-time cookie warning. pino-compatible. Default: none,
+   * except that the cookie warning goes to the console.
+   */
+  logger?: LtiLogger;
 }
 
 /**
@@ -44,6 +52,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
   const stateTtlMs = (options.stateTtlSeconds ?? 300) * 1000;
   const nonceTtlMs = (options.nonceTtlSeconds ?? 600) * 1000;
   const parseBody = formBodyParser(options.maxBodyBytes ?? 16_384);
+  let cookieChecked = false;
 
   async function login(req: Request, res: Response): Promise<void> {
     if (req.method === 'POST') await parseBody(req, res);
@@ -62,6 +71,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     if (found.length === 0) throw new RegistrationNotFoundError(issuer, clientId);
     if (found.length > 1) throw new AmbiguousRegistrationError(issuer);
     const registration = found[0];
+    if (!cookieChecked) cookieChecked = checkSessionCookie(req, launchUrl, registration.authEndpoint, options.logger);
 
     const state = randomToken();
     const nonce = randomToken();
@@ -100,6 +110,11 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
   }
 
   return (req: Request, res: Response, next: NextFunction) => {
-    login(req, res).catch(next);
+    login(req, res).catch((err: unknown) => {
+      const params = requestParams(req);
+      const issuer = typeof params.iss === 'string' ? params.iss.slice(0, 256) : undefined;
+      logRefusal(options.logger, 'lti.login_refused', err, { issuer });
+      next(err);
+    });
   };
 }

@@ -1,5 +1,6 @@
 import { CLAIM, MESSAGE_TYPES, type LtiIdTokenClaims, type LtiMessageType } from './claims';
 import {
+  AudienceMismatchError,
   AuthorizedPartyMismatchError,
   InvalidClaimError,
   LoginMismatchError,
@@ -48,6 +49,10 @@ function optionalObject(claims: Claims, name: string, spec: string, label: strin
 export interface ClaimContext {
   clientId: string;
   pending: PendingLogin;
+  /** Audiences besides clientId that `aud` may name. */
+  trustedAudiences: ReadonlySet<string>;
+  /** Whether a launch without `sub` is accepted (LTI Core §5.3.6.1). */
+  allowAnonymous: boolean;
 }
 
 /**
@@ -55,7 +60,13 @@ export interface ClaimContext {
  * Framework §5.1.3), the LTI Core required claims, and the binding between the
  * login request and the token. Returns the message type.
  */
-export function validateLtiClaims(claims: LtiIdTokenClaims, { clientId, pending }: ClaimContext): LtiMessageType {
+export function validateLtiClaims(
+  claims: LtiIdTokenClaims,
+  { clientId, pending, trustedAudiences, allowAnonymous }: ClaimContext,
+): LtiMessageType {
+  // §5.1.3 step 3: every audience besides us must be one the tool trusts.
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (audiences.some((a) => a !== clientId && !trustedAudiences.has(a))) throw new AudienceMismatchError('names an audience this tool does not trust');
   // §5.1.3 steps 4-5: several audiences need azp, and azp must be us.
   if (Array.isArray(claims.aud) && claims.aud.length > 1 && claims.azp === undefined) {
     throw new AuthorizedPartyMismatchError('is required when aud has several values');
@@ -80,7 +91,7 @@ export function validateLtiClaims(claims: LtiIdTokenClaims, { clientId, pending 
     throw new LoginMismatchError('deployment_id');
   }
 
-  requireString(claims, 'sub', `${CORE} §5.3.6`, MAX_ID);
+  if (!(allowAnonymous && claims.sub === undefined)) requireString(claims, 'sub', `${CORE} §5.3.6`, MAX_ID);
 
   const roles = claims[CLAIM.roles];
   if (roles === undefined) throw new MissingClaimError('roles', `${CORE} §5.3.7`);

@@ -3,6 +3,8 @@ import type { LtiIdTokenClaims } from './claims';
 import {
   AlgorithmNotAllowedError,
   AudienceMismatchError,
+  HeaderNotAllowedError,
+  KeyIdMissingError,
   InvalidClaimError,
   IssuedAtInvalidError,
   IssuerMismatchError,
@@ -31,21 +33,29 @@ export interface VerifyIdTokenOptions {
 }
 
 const SEC = '1EdTech Security Framework 1.0';
+/** Headers that would let a token pick its own verification key (RFC 8725 §3.10). */
+const KEY_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'] as const;
 
 /**
  * Verify the id_token's signature against the platform's key set and its
  * standard claims (iss, aud, exp, iat). Every failure becomes a typed LtiError.
  */
 export async function verifyIdToken(token: string, keySet: KeySet, options: VerifyIdTokenOptions): Promise<LtiIdTokenClaims> {
-  let alg: unknown;
+  let header: ReturnType<typeof decodeProtectedHeader>;
   try {
-    alg = decodeProtectedHeader(token).alg;
+    header = decodeProtectedHeader(token);
   } catch {
     throw new MalformedTokenError('it is not a compact JWS with a JSON header');
   }
+  const { alg, kid } = header;
   if (typeof alg !== 'string' || !options.algorithms.includes(alg)) {
-    throw new AlgorithmNotAllowedError(String(alg), options.algorithms);
+    throw new AlgorithmNotAllowedError(String(alg).slice(0, 32), options.algorithms);
   }
+  // Keys come only from the registration's JWKS URL: a token naming its own key is refused.
+  for (const name of KEY_HEADERS) {
+    if (name in header) throw new HeaderNotAllowedError(name);
+  }
+  if (typeof kid !== 'string' || kid === '') throw new KeyIdMissingError();
   try {
     const { payload } = await jwtVerify(token, keySet, {
       algorithms: [...options.algorithms],

@@ -42,6 +42,8 @@ export interface Harness {
   platform: DevPlatform;
   registration: Registration;
   jwksCache: JwksCache;
+  /** What the middlewares logged (refusals, cookie warnings). */
+  logs: Array<{ fields: Record<string, unknown>; message?: string }>;
   close(): Promise<void>;
 }
 
@@ -80,9 +82,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     );
   }
   const middlewareStore = options.store ?? store;
-  app.all('/lti/login', ltiLogin({ store: middlewareStore, launchUrl: LAUNCH_URL, ...options.login }));
-  app.post('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, ...options.launch }), launchedHandler);
-  app.get('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, ...options.launch }));
+  const logs: Harness['logs'] = [];
+  const logger = { warn: (fields: Record<string, unknown>, message?: string) => void logs.push({ fields, message }) };
+  app.all('/lti/login', ltiLogin({ store: middlewareStore, launchUrl: LAUNCH_URL, logger, ...options.login }));
+  app.post('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, logger, ...options.launch }), launchedHandler);
+  app.get('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, logger, ...options.launch }));
   app.get('/me', (req, res) => {
     res.json({ lti: req.session?.lti ?? null });
   });
@@ -96,6 +100,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     platform,
     registration,
     jwksCache,
+    logs,
     async close() {
       await platform.close();
       await db.destroy();
