@@ -103,14 +103,23 @@ describe('failure modes', () => {
 
     it('accepts a rotated key after one refetch, and a flood of unknown kids does not refetch again', async () => {
       await h.close();
-      h = await createHarness({ launch: { autoCreateDeployments: true, jwksCache: new JwksCache({ cooldownMs: 200 }) } });
+      h = await createHarness({ launch: { autoCreateDeployments: true, jwksCache: new JwksCache({ cooldownMs: 1_500 }) } });
       assert.equal((await fullLaunch(h, request.agent(h.app))).status, 200);
       assert.equal(h.platform.jwksRequests, 1);
-      await new Promise((r) => setTimeout(r, 250)); // past the cooldown, as a real rotation would be
+      await new Promise((r) => setTimeout(r, 1_600)); // past the cooldown, as a real rotation would be
       await h.platform.rotateKey();
       assert.equal((await fullLaunch(h, request.agent(h.app))).status, 200, 'new kid accepted');
       assert.equal(h.platform.jwksRequests, 2, 'exactly one refetch');
-      const unknown = await Promise.all(Array.from({ length: 10 }, () => launchWith(h, request.agent(h.app), { header: { kid: 'no-such-kid' } })));
+      // Log in first, then post every unknown-kid token at once, well inside the cooldown.
+      const prepared = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const agent = request.agent(h.app);
+          const { nonce, state } = await startLogin(h, agent);
+          const token = await h.platform.sign(h.platform.launchClaims({ nonce, targetLinkUri: LAUNCH_URL }), { kid: 'no-such-kid' });
+          return { agent, state, token };
+        }),
+      );
+      const unknown = await Promise.all(prepared.map((p) => postLaunch(p.agent, { id_token: p.token, state: p.state })));
       for (const r of unknown) assert.equal(r.body.error.code, 'signing_key_not_found');
       assert.equal(h.platform.jwksRequests, 2, 'cooldown: no refetch storm');
     });
