@@ -50,7 +50,7 @@ export interface ToolPlatformClaim {
 
 /** The `launch_presentation` claim. */
 export interface LaunchPresentationClaim {
-  document_target?: 'frame' | 'iframe' | 'window' | string;
+  document_target?: 'frame' | 'iframe' | 'window';
   height?: number;
   width?: number;
   return_url?: string;

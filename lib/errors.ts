@@ -150,7 +150,7 @@ export class AlgorithmNotAllowedError extends LtiError {
       'algorithm_not_allowed',
       401,
       `The id_token is signed with ${JSON.stringify(alg)}; this tool accepts ${allowed.join(', ')}.`,
-      `${SEC} §5.4; RFC 8725 §3.1`,
+      `${SEC} §5.1.3 step 6, §6.1; RFC 8725 §3.1`,
     );
   }
 }
@@ -253,8 +253,8 @@ export class NonceReplayedError extends LtiError {
 
 /** The token's deployment or target differs from what the platform sent at login. */
 export class LoginMismatchError extends LtiError {
-  constructor(readonly claim: string) {
-    super('login_mismatch', 401, `The id_token's ${claim} differs from the one sent at login.`, `${CORE} §4.1`);
+  constructor(readonly claim: string, spec = `${CORE} §4.1`) {
+    super('login_mismatch', 401, `The id_token's ${claim} differs from the one sent at login.`, spec);
   }
 }
 

@@ -11,7 +11,7 @@ import './session-data';
 export { ltiLogin, type LtiLoginOptions } from './login';
 export { ltiLaunch, type LtiLaunchOptions } from './launch';
 export type { DeploymentNotFoundHook, DeploymentNotFoundInfo } from './resolve-deployment';
-export type { LtiLaunchContext, LtiSessionLaunch, LtiUser } from './launch-context';
+export type { LtiAnonymousUser, LtiLaunchContext, LtiNamedUser, LtiSessionLaunch, LtiUser, LtiUserBase } from './launch-context';
 export { ROLE, roleHelpers, type RoleHelpers } from './roles';
 export {
   CLAIM,

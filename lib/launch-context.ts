@@ -11,14 +11,11 @@ import {
   type ToolPlatformClaim,
 } from './claims';
 import { roleHelpers, type RoleHelpers } from './roles';
+import { isSecureUrl } from './secure-url';
 import type { Deployment, Registration } from './stores/store';
 
-/** The launching user. */
-export interface LtiUser extends RoleHelpers {
-  /** The platform's stable user id (`sub`); empty only for an anonymous launch. */
-  id: string;
-  /** True for an anonymous launch (no `sub`; only with `allowAnonymousLaunches`). */
-  anonymous: boolean;
+/** What every launching user has, named or anonymous. */
+export interface LtiUserBase extends RoleHelpers {
   name?: string;
   givenName?: string;
   familyName?: string;
@@ -28,6 +25,25 @@ export interface LtiUser extends RoleHelpers {
   /** Role URIs exactly as the platform sent them. */
   roles: string[];
 }
+
+/** A user the platform identified with `sub`. */
+export interface LtiNamedUser extends LtiUserBase {
+  anonymous: false;
+  /** The platform's stable user id (`sub`). */
+  id: string;
+}
+
+/** An anonymous launch (LTI Core §5.3.6.1): only with `allowAnonymousLaunches`. */
+export interface LtiAnonymousUser extends LtiUserBase {
+  anonymous: true;
+  id: undefined;
+}
+
+/**
+ * The launching user. `id` is a string unless `anonymous` is true, which only
+ * happens with `allowAnonymousLaunches`; check `anonymous` to narrow the type.
+ */
+export type LtiUser = LtiNamedUser | LtiAnonymousUser;
 
 /** `req.lti`: everything a handler needs about a verified launch. */
 export interface LtiLaunchContext {
@@ -64,7 +80,8 @@ export interface LtiSessionLaunch {
   messageType: LtiMessageType;
   registrationId: string;
   deploymentId: string;
-  userId: string;
+  /** Undefined for an anonymous launch. */
+  userId?: string;
   name?: string;
   email?: string;
   roles: string[];
@@ -82,6 +99,25 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+const DOCUMENT_TARGETS = new Set(['frame', 'iframe', 'window']);
+
+/**
+ * launch_presentation is advice for display: fields outside the spec (an
+ * unknown document_target, a return_url that is not https) are dropped rather
+ * than failing the launch, so a tool never redirects to an insecure URL.
+ */
+function launchPresentation(value: unknown): LaunchPresentationClaim | undefined {
+  if (value === undefined) return undefined;
+  const presentation = { ...(value as LaunchPresentationClaim) };
+  if (presentation.document_target !== undefined && !DOCUMENT_TARGETS.has(presentation.document_target)) delete presentation.document_target;
+  if (presentation.return_url !== undefined && !(typeof presentation.return_url === 'string' && isSecureUrl(presentation.return_url))) {
+    delete presentation.return_url;
+  }
+  for (const key of ['height', 'width'] as const) if (presentation[key] !== undefined && typeof presentation[key] !== 'number') delete presentation[key];
+  if (presentation.locale !== undefined && typeof presentation.locale !== 'string') delete presentation.locale;
+  return presentation;
+}
+
 /** Build `req.lti` from claims that {@link validateLtiClaims} accepted. */
 export function buildLaunchContext(
   claims: LtiIdTokenClaims,
@@ -89,12 +125,12 @@ export function buildLaunchContext(
   registration: Registration,
   deployment: Deployment,
 ): LtiLaunchContext {
-  const roles = claims[CLAIM.roles] as string[];
+  const roles = (claims[CLAIM.roles] as string[] | undefined) ?? [];
+  const identity = claims.sub === undefined ? { anonymous: true as const, id: undefined } : { anonymous: false as const, id: claims.sub };
   return {
     messageType,
     user: {
-      id: claims.sub ?? '',
-      anonymous: claims.sub === undefined,
+      ...identity,
       name: optionalString(claims.name),
       givenName: optionalString(claims.given_name),
       familyName: optionalString(claims.family_name),
@@ -108,7 +144,7 @@ export function buildLaunchContext(
     resourceLink: optional<ResourceLinkClaim>(claims[CLAIM.resourceLink]),
     targetLinkUri: optionalString(claims[CLAIM.targetLinkUri]),
     custom: (claims[CLAIM.custom] as Record<string, unknown> | undefined) ?? {},
-    launchPresentation: optional<LaunchPresentationClaim>(claims[CLAIM.launchPresentation]),
+    launchPresentation: launchPresentation(claims[CLAIM.launchPresentation]),
     toolPlatform: optional<ToolPlatformClaim>(claims[CLAIM.toolPlatform]),
     ags: optional<AgsClaim>(claims[CLAIM.ags]),
     nrps: optional<NrpsClaim>(claims[CLAIM.nrps]),

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { CLAIM } from './claims';
 import {
+  ConfigurationError,
   DeploymentNotFoundError,
   InvalidRequestError,
   NonceReplayedError,
@@ -36,9 +37,12 @@ export interface LtiLaunchOptions {
    * instead of failing with `DeploymentNotFoundError` (403).
    */
   onDeploymentNotFound?: DeploymentNotFoundHook;
-  /** Accepted id_token algorithms (default `['RS256']`, as LTI requires). */
+  /**
+   * Accepted id_token algorithms (default `['RS256']`, as LTI requires). Only
+   * asymmetric ones (RS*, PS*, ES*, EdDSA) are allowed: `none` and HS* are refused.
+   */
   algorithms?: string[];
-  /** Allowed clock skew for exp and iat, in seconds (default 5). */
+  /** Allowed clock skew for exp and iat, in seconds (default 30: platform clocks run ahead). */
   clockToleranceSeconds?: number;
   /** Refuse id_tokens issued longer ago than this, in seconds (default 600). */
   maxTokenAgeSeconds?: number;
@@ -63,6 +67,8 @@ export interface LtiLaunchOptions {
 }
 
 const SEC = '1EdTech Security Framework 1.0';
+/** Signature algorithms with a public key: a token can never be forged from what the JWKS publishes. */
+const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']);
 
 /**
  * The launch (Security Framework §5.1.3): verifies the posted id_token, consumes
@@ -73,10 +79,13 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
   const { store, onDeploymentNotFound } = options;
   const autoCreate = options.autoCreateDeployments ?? false;
   const algorithms = options.algorithms ?? ['RS256'];
+  if (algorithms.length === 0 || algorithms.some((alg) => !ASYMMETRIC.has(alg))) {
+    throw new ConfigurationError(`ltiLaunch: algorithms must be asymmetric JWS algorithms (${[...ASYMMETRIC].join(', ')}).`);
+  }
   const jwks = options.jwksCache ?? defaultJwksCache;
   const verifyOptions = {
     algorithms,
-    clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+    clockToleranceSeconds: options.clockToleranceSeconds ?? 30,
     maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? 600,
   };
   const parseBody = formBodyParser(options.maxBodyBytes ?? 262_144);

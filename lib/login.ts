@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AmbiguousRegistrationError, RegistrationNotFoundError } from './errors';
+import { AmbiguousRegistrationError, ConfigurationError, RegistrationNotFoundError } from './errors';
+import { isSecureUrl } from './secure-url';
 import { formBodyParser } from './form-body';
 import { addPendingLogin } from './login-state';
 import { readParam, requestParams } from './params';
@@ -47,6 +48,9 @@ export interface LtiLoginOptions {
  */
 export function ltiLogin(options: LtiLoginOptions): RequestHandler {
   const { store } = options;
+  for (const url of [options.launchUrl, ...(options.allowedTargetOrigins ?? [])]) {
+    if (!isSecureUrl(url)) throw new ConfigurationError(`ltiLogin: ${JSON.stringify(url)} must be an https URL (http only on localhost).`);
+  }
   const launchUrl = new URL(options.launchUrl).toString();
   const allowed = normalizeOrigins(options.allowedTargetOrigins ?? [launchUrl]);
   const stateTtlMs = (options.stateTtlSeconds ?? 300) * 1000;

@@ -16,7 +16,7 @@ import {
   SigningKeyNotFoundError,
   TokenExpiredError,
 } from './errors';
-import type { KeySet } from './jwks-cache';
+import type { JWTVerifyGetKey, KeyLike } from 'jose';
 
 /** What {@link verifyIdToken} checks the token against. */
 export interface VerifyIdTokenOptions {
@@ -33,14 +33,18 @@ export interface VerifyIdTokenOptions {
 }
 
 const SEC = '1EdTech Security Framework 1.0';
-/** Headers that would let a token pick its own verification key (RFC 8725 §3.10). */
-const KEY_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'] as const;
+/**
+ * Headers that point the verifier at a key of the token's choosing (RFC 8725
+ * §3.10). x5c is left out: jose never uses it, and refusing it would only risk
+ * refusing a platform that sends it.
+ */
+const KEY_HEADERS = ['jku', 'jwk', 'x5u'] as const;
 
 /**
  * Verify the id_token's signature against the platform's key set and its
  * standard claims (iss, aud, exp, iat). Every failure becomes a typed LtiError.
  */
-export async function verifyIdToken(token: string, keySet: KeySet, options: VerifyIdTokenOptions): Promise<LtiIdTokenClaims> {
+export async function verifyIdToken(token: string, keySet: JWTVerifyGetKey, options: VerifyIdTokenOptions): Promise<LtiIdTokenClaims> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
@@ -56,18 +60,29 @@ export async function verifyIdToken(token: string, keySet: KeySet, options: Veri
     if (name in header) throw new HeaderNotAllowedError(name);
   }
   if (typeof kid !== 'string' || kid === '') throw new KeyIdMissingError();
+  const verifyOptions = {
+    algorithms: [...options.algorithms],
+    issuer: options.issuer,
+    audience: options.clientId,
+    clockTolerance: options.clockToleranceSeconds,
+    maxTokenAge: options.maxTokenAgeSeconds,
+    requiredClaims: ['exp', 'iat'],
+  };
   try {
-    const { payload } = await jwtVerify(token, keySet, {
-      algorithms: [...options.algorithms],
-      issuer: options.issuer,
-      audience: options.clientId,
-      clockTolerance: options.clockToleranceSeconds,
-      maxTokenAge: options.maxTokenAgeSeconds,
-      requiredClaims: ['exp', 'iat'],
-    });
-    return payload as LtiIdTokenClaims;
+    return (await jwtVerify(token, keySet, verifyOptions)).payload as LtiIdTokenClaims;
   } catch (err) {
-    throw toLtiError(err);
+    if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw toLtiError(err);
+    // Several keys share the kid (a platform mid-rotation): try each of them.
+    let last: unknown = err;
+    for await (const key of err as unknown as AsyncIterable<KeyLike>) {
+      try {
+        return (await jwtVerify(token, key, verifyOptions)).payload as LtiIdTokenClaims;
+      } catch (inner) {
+        last = inner;
+        if (!(inner instanceof errors.JWSSignatureVerificationFailed)) break;
+      }
+    }
+    throw toLtiError(last);
   }
 }
 
@@ -86,7 +101,7 @@ function toLtiError(err: unknown): LtiError {
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return new SignatureInvalidError('it does not match the key');
   if (err instanceof errors.JOSEAlgNotAllowed) return new AlgorithmNotAllowedError('?', []);
-  if (err instanceof errors.JWKSNoMatchingKey) return new SigningKeyNotFoundError();
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return new SigningKeyNotFoundError();
   if (err instanceof errors.JWKSTimeout) return new JwksUnavailableError('the request timed out', { cause: err });
   if (err instanceof errors.JWKSInvalid) return new JwksUnavailableError('the response is not a JSON Web Key Set', { cause: err });
   if (err instanceof errors.JWTInvalid || err instanceof errors.JWSInvalid) {

@@ -25,7 +25,7 @@ describe('security rules', () => {
       h = await createHarness({ launch: { autoCreateDeployments: true } });
     });
 
-    for (const name of ['jku', 'x5u', 'jwk', 'x5c'] as const) {
+    for (const name of ['jku', 'x5u', 'jwk'] as const) {
       it(`refuses a token whose header carries "${name}" (header_not_allowed)`, async () => {
         const agent = request.agent(h.app);
         const { nonce, state } = await startLogin(h, agent);
@@ -34,7 +34,6 @@ describe('security rules', () => {
           jku: 'http://127.0.0.1:9/evil-jwks',
           x5u: 'http://127.0.0.1:9/evil.pem',
           jwk: await exportJWK(publicKey),
-          x5c: ['MIIB'],
         };
         const token = signWithHeader(h, h.platform.launchClaims({ nonce, targetLinkUri: LAUNCH_URL }), { [name]: values[name] });
         const res = await postLaunch(agent, { id_token: token, state });
@@ -43,6 +42,13 @@ describe('security rules', () => {
         assert.match(res.body.error.message, new RegExp(name));
       });
     }
+
+    it('ignores x5c (never used to pick a key): the platform key still decides', async () => {
+      const agent = request.agent(h.app);
+      const { nonce, state } = await startLogin(h, agent);
+      const token = signWithHeader(h, h.platform.launchClaims({ nonce, targetLinkUri: LAUNCH_URL }), { x5c: ['MIIB'] });
+      assert.equal((await postLaunch(agent, { id_token: token, state })).status, 200);
+    });
 
     it('refuses a token without kid (kid_missing)', async () => {
       const agent = request.agent(h.app);
@@ -105,7 +111,7 @@ describe('security rules', () => {
       const res = await launchWith(h, request.agent(h.app), { overrides: { sub: undefined, name: undefined, email: undefined } });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.user.anonymous, true);
-      assert.equal(res.body.user.id, '');
+      assert.equal(res.body.user.id, undefined, 'no shared placeholder id');
     });
 
     it('still check sub when present', async () => {

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { ConfigurationError } from '../errors';
+import { isSecureUrl } from '../secure-url';
 import type { Deployment, LtiStore, Registration } from './store';
 
 /** Fields to register a platform with {@link KnexStore.registerPlatform}. */
@@ -166,6 +168,17 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     },
 
     async registerPlatform(input) {
+      for (const [field, url] of Object.entries({
+        issuer: input.issuer,
+        authEndpoint: input.authEndpoint,
+        jwksUrl: input.jwksUrl,
+        tokenEndpoint: input.tokenEndpoint ?? undefined,
+      })) {
+        if (url !== undefined && !isSecureUrl(url)) {
+          throw new ConfigurationError(`registerPlatform: ${field} must be an https URL (http only on localhost).`);
+        }
+      }
+      if (!input.clientId) throw new ConfigurationError('registerPlatform: clientId is required.');
       const row = {
         issuer: input.issuer,
         client_id: input.clientId,
