@@ -110,8 +110,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 }
 
 const launchedHandler: RequestHandler = (req, res) => {
-  const { user, context, resourceLink, custom, messageType, deploymentId, registration, deployment, deepLinking } = req.lti;
-  res.json({ user, context, resourceLink, custom, messageType, deploymentId, registration, deployment, deepLinking });
+  const { user, context, resourceLink, custom, messageType, deploymentId, registration, deployment, deepLinking, launchPresentation } = req.lti;
+  res.json({ user, context, resourceLink, custom, messageType, deploymentId, registration, deployment, deepLinking, launchPresentation });
 };
 
 export interface LoginResult {
