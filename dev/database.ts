@@ -200,7 +200,10 @@ async function startEmbedded(options: { log?: (line: string) => void; fast?: boo
       async stop() {
         if (stopped) return;
         stopped = true;
-        await server.stop();
+        // Ctrl-C signals the whole process group: a postgres that already exited
+        // never emits the 'exit' that server.stop() waits for.
+        const pid = Number(readFirstLine(path.join(dir, 'data', 'postmaster.pid')));
+        if (pid && isAlive(pid)) await server.stop();
         fs.rmSync(dir, { recursive: true, force: true });
       },
     };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import session from 'express-session';
 import request from 'supertest';
 import { JwksCache } from '../lib';
 import { DevPlatform } from '../dev/platform';
@@ -49,6 +50,58 @@ describe('failure modes', () => {
       await proxy.up();
       const again = await fullLaunch(h, request.agent(h.app));
       assert.equal(again.status, 200, again.text);
+    });
+  });
+
+  describe('session store failing', () => {
+    /** An in-memory session store that can be switched to fail like an unreachable server. */
+    class FlakyStore extends session.MemoryStore {
+      failing: 'none' | 'set' | 'get' | 'destroy' = 'none';
+      private fail(op: string) {
+        return Object.assign(new Error(`session store ${op} failed`), { code: 'ECONNREFUSED' });
+      }
+      override set(sid: string, data: session.SessionData, cb?: (err?: unknown) => void) {
+        if (this.failing === 'set') return cb?.(this.fail('set'));
+        super.set(sid, data, cb);
+      }
+      override get(sid: string, cb: (err: unknown, data?: session.SessionData | null) => void) {
+        if (this.failing === 'get') return cb(this.fail('get'));
+        super.get(sid, cb);
+      }
+      override destroy(sid: string, cb?: (err?: unknown) => void) {
+        if (this.failing === 'destroy') return cb?.(this.fail('destroy'));
+        super.destroy(sid, cb);
+      }
+    }
+
+    it('answers 503 session_unavailable when saving, loading or regenerating fails, and recovers', async () => {
+      const sessions = new FlakyStore();
+      h = await createHarness({ sessionStore: sessions, launch: { autoCreateDeployments: true } });
+      const query = { iss: h.platform.issuer, login_hint: 'x', target_link_uri: LAUNCH_URL, client_id: h.platform.clientId };
+
+      sessions.failing = 'set';
+      const login = await request(h.app).get('/lti/login').set('Accept', 'application/json').query(query);
+      assert.equal(login.status, 503);
+      assert.equal(login.body.error.code, 'session_unavailable');
+      assert.equal(login.headers.location, undefined, 'no redirect without a saved state');
+
+      sessions.failing = 'none';
+      const agent = request.agent(h.app);
+      const { location } = await startLogin(h, agent);
+      const { idToken, state } = await h.platform.authorize(location.searchParams);
+
+      sessions.failing = 'get';
+      const load = await postLaunch(agent, { id_token: idToken, state });
+      assert.equal(load.status, 503);
+      assert.equal(load.body.error.code, 'session_unavailable');
+
+      sessions.failing = 'destroy';
+      const regenerate = await postLaunch(agent, { id_token: idToken, state });
+      assert.equal(regenerate.status, 503);
+      assert.equal(regenerate.body.error.code, 'session_unavailable');
+
+      sessions.failing = 'none';
+      assert.equal((await fullLaunch(h, request.agent(h.app))).status, 200);
     });
   });
 

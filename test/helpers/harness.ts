@@ -30,6 +30,8 @@ export interface HarnessOptions {
   store?: LtiStore;
   /** Mount express-session (default true). */
   session?: boolean;
+  /** Use this session store instead of connect-pg-simple. */
+  sessionStore?: session.Store;
   /** Connect the middlewares' knex and session pool here (e.g. through a TcpProxy). Default DATABASE_URL. */
   databaseUrl?: string;
 }
@@ -73,7 +75,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   if (options.session !== false) {
     app.use(
       session({
-        store: new PgStore({ pool, createTableIfMissing: false, errorLog: () => undefined }),
+        store: options.sessionStore ?? new PgStore({ pool, createTableIfMissing: false, errorLog: () => undefined }),
         secret: 'test-secret',
         resave: false,
         saveUninitialized: false,

@@ -1,0 +1,154 @@
+// An Express app that is an LTI 1.3 tool, written as a user of express-lti would.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import express, { type Request } from 'express';
+import session from 'express-session';
+import pgSession from 'connect-pg-simple';
+import pg from 'pg';
+// In your app: from 'express-lti'.
+import { CLAIM, ltiErrorHandler, ltiLaunch, ltiLogin, roleHelpers, type DeploymentNotFoundHook, type KnexStore } from '../lib';
+import {
+  activatedPage,
+  launchedPage,
+  noOnboardingPage,
+  notLaunchedPage,
+  onboardingPage,
+  refusedPage,
+  staleFormPage,
+  type PendingOnboarding,
+} from './views';
+
+declare module 'express-session' {
+  interface SessionData {
+    onboarding: PendingOnboarding;
+  }
+}
+
+export interface ExampleAppOptions {
+  databaseUrl: string;
+  /** The tool's public origin, e.g. https://tool.example.com (the platform posts launches there). */
+  toolUrl: string;
+  store: KnexStore;
+  /** Default: NODE_ENV === 'production'. */
+  production?: boolean;
+  /** Default: SESSION_SECRET; outside production a random one (sessions then end with the process). */
+  sessionSecret?: string;
+  /** Development only: the simulated LMS page, linked from the "launch again" pages. */
+  devPlatformUrl?: string;
+}
+
+export interface ExampleApp {
+  app: express.Express;
+  close(): Promise<void>;
+}
+
+const ONBOARDING_TTL_MS = 15 * 60 * 1000;
+
+function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err?: unknown) => (err ? reject(err) : resolve())));
+}
+
+function sameToken(a: unknown, b: string): boolean {
+  if (typeof a !== 'string' || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+export function createApp(options: ExampleAppOptions): ExampleApp {
+  const { store, toolUrl, devPlatformUrl } = options;
+  const production = options.production ?? process.env.NODE_ENV === 'production';
+  const secret = options.sessionSecret ?? process.env.SESSION_SECRET ?? (production ? undefined : randomBytes(32).toString('hex'));
+  if (!secret) throw new Error('Set SESSION_SECRET in production.');
+
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+  pool.on('error', (err) => console.error('session pool:', err.message)); // an idle client dropped by the server must not crash the process
+  const sessionStore = new (pgSession(session))({ pool, createTableIfMissing: false });
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (production) app.set('trust proxy', 1); // TLS ends at the proxy: trust its X-Forwarded-Proto so secure cookies are sent
+  app.use(
+    session({
+      store: sessionStore,
+      secret,
+      name: 'example-tool.sid',
+      resave: false,
+      saveUninitialized: false,
+      // The LMS shows the tool in an iframe and posts the launch cross-site (form_post from
+      // the platform's origin): only a SameSite=None cookie survives that, and browsers accept
+      // SameSite=None only with Secure, i.e. over HTTPS. On http://127.0.0.1 in development
+      // Secure cookies would never be set, and the loopback platform is same-site, so Lax works.
+      cookie: production ? { sameSite: 'none', secure: true, httpOnly: true } : { sameSite: 'lax', secure: false, httpOnly: true },
+    }),
+  );
+
+  // A deployment is one LMS installation of the tool (an institution, a course, ...).
+  // Unknown ones go through onboarding so a person decides to turn the tool on there.
+  const onDeploymentNotFound: DeploymentNotFoundHook = async (req, res, _next, { registration, deploymentId, claims }) => {
+    const roles = roleHelpers(Array.isArray(claims[CLAIM.roles]) ? (claims[CLAIM.roles] as string[]) : []);
+    req.session.onboarding = {
+      registrationId: registration.id,
+      platformName: registration.name ?? registration.issuer,
+      deploymentId,
+      userName: typeof claims.name === 'string' ? claims.name : undefined,
+      canActivate: roles.isInstructor || roles.isAdministrator,
+      csrf: randomBytes(24).toString('base64url'),
+      expiresAt: Date.now() + ONBOARDING_TTL_MS,
+    };
+    await saveSession(req); // saved before the browser follows the redirect
+    res.redirect(303, '/onboarding');
+  };
+
+  app.all('/lti/login', ltiLogin({ store, launchUrl: `${toolUrl}/lti/launch` }));
+  app.post('/lti/launch', ltiLaunch({ store, onDeploymentNotFound }), (_req, res) => {
+    res.redirect(303, '/app'); // 303: the browser GETs the page, so a reload does not re-post the spent id_token
+  });
+
+  app.get('/', (_req, res) => res.redirect('/app'));
+
+  app.get('/app', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const lti = req.session.lti;
+    res.type('html').send(lti ? launchedPage(lti) : notLaunchedPage(devPlatformUrl));
+  });
+
+  const pendingOnboarding = (req: Request): PendingOnboarding | undefined => {
+    const pending = req.session.onboarding;
+    return pending && pending.expiresAt > Date.now() ? pending : undefined;
+  };
+
+  app.get('/onboarding', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const pending = pendingOnboarding(req);
+    res.type('html').send(pending ? onboardingPage(pending) : noOnboardingPage(devPlatformUrl));
+  });
+
+  app.post('/onboarding', express.urlencoded({ extended: false, limit: '2kb' }), async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const pending = pendingOnboarding(req);
+    if (!pending) {
+      res.status(400).type('html').send(noOnboardingPage(devPlatformUrl));
+      return;
+    }
+    if (!pending.canActivate) {
+      res.status(403).type('html').send(refusedPage());
+      return;
+    }
+    if (!sameToken((req.body as Record<string, unknown> | undefined)?.csrf, pending.csrf)) {
+      res.status(403).type('html').send(staleFormPage());
+      return;
+    }
+    await store.addDeployment(pending.registrationId, pending.deploymentId);
+    delete req.session.onboarding;
+    await saveSession(req);
+    res.type('html').send(activatedPage(pending.deploymentId, devPlatformUrl));
+  });
+
+  app.use(ltiErrorHandler({ onError: (err) => console.warn(`LTI ${err.code}: ${err.message}`) }));
+
+  return {
+    app,
+    async close() {
+      await sessionStore.close();
+      await pool.end();
+    },
+  };
+}

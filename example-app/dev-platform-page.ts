@@ -1,0 +1,68 @@
+// Development only: the LMS side of a launch. DevPlatform signs id_tokens but has no
+// page where a person clicks the tool's link; this serves one, next to it on loopback.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { COURSE, type DevPlatform } from '../dev/platform';
+import { escapeHtml as e } from '../lib';
+import { page } from './views';
+
+export interface DevPlatformPage {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The page's forms start the real OIDC login: tool /lti/login → platform /auth → tool /lti/launch. */
+export function platformPageHtml(platform: DevPlatform, toolUrl: string, deploymentIds: string[]): string {
+  const launchUrl = `${toolUrl}/lti/launch`;
+  const button = (deploymentId: string, loginHint: 'instructor' | 'learner', label: string) => {
+    const fields: Record<string, string> = {
+      iss: platform.issuer,
+      login_hint: loginHint,
+      target_link_uri: launchUrl,
+      client_id: platform.clientId,
+      lti_deployment_id: deploymentId,
+      lti_message_hint: JSON.stringify({ deploymentId }),
+    };
+    const inputs = Object.entries(fields)
+      .map(([name, value]) => `<input type="hidden" name="${e(name)}" value="${e(value)}">`)
+      .join('');
+    return `<form method="post" action="${e(`${toolUrl}/lti/login`)}" style="display:inline">${inputs}<button type="submit">${e(label)}</button></form>`;
+  };
+  const sections = deploymentIds
+    .map(
+      (id, i) => `<h2>Deployment <code>${e(id)}</code></h2>
+<p class="note">${i === 0 ? "The platform's default deployment." : 'Another installation of the tool on this platform (say, another department).'}</p>
+<div class="launch">${button(id, 'instructor', 'Launch as Instructor')} ${button(id, 'learner', 'Launch as Learner')}</div>`,
+    )
+    .join('\n');
+  return page(
+    'Development platform',
+    `<p>A simulated LMS on loopback. Course: <strong>${e(COURSE.title)}</strong> (${e(COURSE.label)}), link "Week 1 quiz".</p>
+<p class="note">Issuer <code>${e(platform.issuer)}</code>, client id <code>${e(platform.clientId)}</code>, tool <code>${e(toolUrl)}</code>.</p>
+${sections}`,
+  );
+}
+
+/** Serve the platform's launch page on its own loopback port (never in production). */
+export async function startDevPlatformPage(platform: DevPlatform, toolUrl: string, deploymentIds: string[]): Promise<DevPlatformPage> {
+  const html = platformPageHtml(platform, toolUrl, deploymentIds);
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/' || req.url?.startsWith('/?'))) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(html);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

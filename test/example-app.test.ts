@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import knex, { type Knex } from 'knex';
+import request from 'supertest';
+import { DevPlatform, PERSONAS, parseAutoPostForm, type Persona } from '../dev/platform';
+import { ROLE, createKnexStore, type KnexStore, type Registration } from '../lib';
+import { createApp, type ExampleApp } from '../example-app/app';
+import { platformPageHtml } from '../example-app/dev-platform-page';
+import { readableRoles } from '../example-app/views';
+
+// As in `npm start`: tool and platform both on 127.0.0.1, so the Lax dev cookie comes back with the launch.
+const TOOL = 'http://127.0.0.1:3000';
+const PROD_TOOL = 'https://tool.test';
+type Agent = ReturnType<typeof request.agent>;
+
+describe('example app', () => {
+  let db: Knex;
+  let store: KnexStore;
+  let platform: DevPlatform;
+  let registration: Registration;
+  let tool: ExampleApp;
+
+  beforeEach(async () => {
+    db = knex({ client: 'pg', connection: process.env.DATABASE_URL!, pool: { min: 0, max: 4 } });
+    await db.raw('truncate lti_nonces, lti_deployments, lti_registrations, session');
+    store = createKnexStore(db);
+    platform = await DevPlatform.start();
+    registration = await store.registerPlatform(platform.registration());
+    tool = createApp({ databaseUrl: process.env.DATABASE_URL!, toolUrl: TOOL, store, production: false, sessionSecret: 'test-secret' });
+  });
+
+  afterEach(async () => {
+    await tool.close();
+    await platform.close();
+    await db.destroy();
+  });
+
+  /** Login as the platform page's form does, then the platform's real /auth page, then its auto-post. */
+  async function launch(agent: Agent, loginHint: 'instructor' | 'learner', deploymentId = platform.deploymentId) {
+    const login = await agent
+      .post('/lti/login')
+      .type('form')
+      .send({
+        iss: platform.issuer,
+        login_hint: loginHint,
+        target_link_uri: `${TOOL}/lti/launch`,
+        client_id: platform.clientId,
+        lti_deployment_id: deploymentId,
+        lti_message_hint: JSON.stringify({ deploymentId }),
+      })
+      .expect(302);
+    const auth = await fetch(login.headers.location as string);
+    assert.equal(auth.status, 200);
+    const { action, fields } = parseAutoPostForm(await auth.text());
+    assert.equal(action, `${TOOL}/lti/launch`);
+    return agent.post('/lti/launch').type('form').send(fields);
+  }
+
+  /** A launch whose id_token carries `persona` (the platform's /auth only knows its two personas). */
+  async function launchAs(agent: Agent, persona: Persona) {
+    const login = await agent
+      .get('/lti/login')
+      .query({ iss: platform.issuer, login_hint: 'x', target_link_uri: `${TOOL}/lti/launch`, client_id: platform.clientId })
+      .expect(302);
+    const nonce = new URL(login.headers.location as string).searchParams.get('nonce')!;
+    const state = new URL(login.headers.location as string).searchParams.get('state')!;
+    const idToken = await platform.sign(platform.launchClaims({ nonce, targetLinkUri: `${TOOL}/lti/launch`, persona }));
+    return agent.post('/lti/launch').type('form').send({ id_token: idToken, state });
+  }
+
+  function assertRedirect(res: request.Response, location: string) {
+    assert.equal(res.status, 303, res.text);
+    assert.equal(res.headers.location, location);
+  }
+
+  const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1];
+
+  async function onboard(agent: Agent) {
+    const page = await agent.get('/onboarding').expect(200);
+    return agent.post('/onboarding').type('form').send({ csrf: csrfOf(page.text) });
+  }
+
+  it('sends the first launch of a new deployment to onboarding, which an instructor completes', async () => {
+    const agent = request.agent(tool.app);
+    const first = await launch(agent, 'instructor');
+    assert.equal(first.status, 303, first.text);
+    assert.equal(first.headers.location, '/onboarding');
+
+    const page = await agent.get('/onboarding').expect(200);
+    assert.match(page.text, new RegExp(platform.deploymentId));
+    assert.match(page.text, /Development platform/);
+    assert.ok(csrfOf(page.text), 'an instructor gets the activation form');
+    assert.deepEqual(await store.listDeployments(), []);
+
+    const done = await agent.post('/onboarding').type('form').send({ csrf: csrfOf(page.text) }).expect(200);
+    assert.match(done.text, /launch the tool again/);
+    const deployments = await store.listDeployments(registration.id);
+    assert.deepEqual(deployments.map((d) => d.deploymentId), [platform.deploymentId]);
+    await agent.get('/onboarding').expect(200).expect(/Nothing to activate/);
+
+    const next = await launch(agent, 'instructor');
+    assert.equal(next.status, 303, next.text);
+    assert.equal(next.headers.location, '/app');
+    const app = await agent.get('/app').expect(200);
+    for (const text of ['Ada Instructor', 'ada@platform.test', 'Instructor', 'Introduction to LTI', 'LTI 101', 'Week 1 quiz']) {
+      assert.ok(app.text.includes(text), `/app shows ${text}`);
+    }
+  });
+
+  it("refuses a learner's onboarding politely", async () => {
+    const agent = request.agent(tool.app);
+    assertRedirect(await launch(agent, 'learner'), '/onboarding');
+    const page = await agent.get('/onboarding').expect(200);
+    assert.match(page.text, /instructor or administrator/);
+    assert.equal(csrfOf(page.text), undefined, 'no activation form for a learner');
+    const refused = await agent.post('/onboarding').type('form').send({ csrf: 'anything' }).expect(403);
+    assert.match(refused.text, /Only instructors can activate/);
+    assert.deepEqual(await store.listDeployments(), []);
+  });
+
+  it('needs the form token to activate, and has nothing to activate without a launch', async () => {
+    const agent = request.agent(tool.app);
+    assertRedirect(await launch(agent, 'instructor'), '/onboarding');
+    await agent.post('/onboarding').type('form').send({ csrf: 'forged' }).expect(403);
+    await request(tool.app).post('/onboarding').type('form').send({ csrf: 'x' }).expect(400).expect(/Nothing to activate/);
+    assert.deepEqual(await store.listDeployments(), []);
+  });
+
+  it('treats each deployment separately', async () => {
+    const agent = request.agent(tool.app);
+    assertRedirect(await launch(agent, 'instructor'), '/onboarding');
+    assert.equal((await onboard(agent)).status, 200);
+    assertRedirect(await launch(agent, 'learner'), '/app');
+    assertRedirect(await launch(agent, 'learner', 'dev-deployment-2'), '/onboarding');
+  });
+
+  it("escapes the user's name on /app", async () => {
+    const agent = request.agent(tool.app);
+    assertRedirect(await launch(agent, 'instructor'), '/onboarding');
+    assert.equal((await onboard(agent)).status, 200);
+    const evil: Persona = { ...PERSONAS.instructor, name: '<script>alert("x")</script> & Co' };
+    assertRedirect(await launchAs(agent, evil), '/app');
+    const app = await agent.get('/app').expect(200);
+    assert.ok(app.text.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co'), app.text);
+    assert.ok(!app.text.includes('<script>'));
+  });
+
+  it('shows a friendly page on /app without a launch', async () => {
+    const res = await request(tool.app).get('/app').expect(200).expect('content-type', /html/);
+    assert.match(res.text, /Launch this tool from your LMS/);
+  });
+
+  it('names roles in words', () => {
+    assert.equal(readableRoles([ROLE.instructor, ROLE.teachingAssistant, 'Learner']), 'Instructor, Teaching assistant, Learner');
+    assert.equal(readableRoles([]), 'No role');
+  });
+
+  it("renders the platform page's launch buttons as real OIDC login forms", () => {
+    const html = platformPageHtml(platform, 'http://127.0.0.1:3000', ['d-1', 'd-2']);
+    assert.match(html, /<title>Development platform<\/title>/);
+    assert.equal(html.match(/Launch as Instructor/g)?.length, 2);
+    assert.equal(html.match(/Launch as Learner/g)?.length, 2);
+    assert.match(html, /action="http:\/\/127.0.0.1:3000\/lti\/login"/);
+    assert.match(html, /name="lti_message_hint" value="\{&quot;deploymentId&quot;:&quot;d-2&quot;\}"/);
+  });
+
+  describe('in production', () => {
+    it('sets a SameSite=None; Secure cookie behind an HTTPS proxy', async () => {
+      const prod = createApp({ databaseUrl: process.env.DATABASE_URL!, toolUrl: PROD_TOOL, store, production: true, sessionSecret: 's' });
+      try {
+        const res = await request(prod.app)
+          .get('/lti/login')
+          .set('X-Forwarded-Proto', 'https')
+          .query({ iss: platform.issuer, login_hint: 'instructor', target_link_uri: `${PROD_TOOL}/lti/launch`, client_id: platform.clientId })
+          .expect(302);
+        const cookie = String(res.headers['set-cookie']);
+        assert.match(cookie, /SameSite=None/);
+        assert.match(cookie, /Secure/);
+      } finally {
+        await prod.close();
+      }
+    });
+
+    it('refuses to start without SESSION_SECRET', () => {
+      const saved = process.env.SESSION_SECRET;
+      delete process.env.SESSION_SECRET;
+      try {
+        assert.throws(() => createApp({ databaseUrl: process.env.DATABASE_URL!, toolUrl: TOOL, store, production: true }), /SESSION_SECRET/);
+      } finally {
+        if (saved !== undefined) process.env.SESSION_SECRET = saved;
+      }
+    });
+  });
+});
