@@ -145,11 +145,12 @@ export class SignatureInvalidError extends LtiError {
 
 /** The token's header names an algorithm other than the one pinned for the registration. */
 export class AlgorithmNotAllowedError extends LtiError {
-  constructor(alg: string, allowed: readonly string[]) {
+  constructor(alg: string | undefined, allowed: readonly string[]) {
     super(
       'algorithm_not_allowed',
       401,
-      `The id_token is signed with ${JSON.stringify(alg)}; this tool accepts ${allowed.join(', ')}.`,
+      `The id_token is signed with ${alg === undefined ? 'an algorithm' : JSON.stringify(alg)} this tool does not accept` +
+        (allowed.length ? ` (accepted: ${allowed.join(', ')}).` : '.'),
       `${SEC} §5.1.3 step 6, §6.1; RFC 8725 §3.1`,
     );
   }

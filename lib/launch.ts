@@ -102,6 +102,9 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     const params = (req.body ?? {}) as Record<string, unknown>;
     const platformError = readParam(params, 'error', false, 256);
     if (platformError !== undefined) {
+      // The login this answers is over: spend its state too.
+      const errorState = params.state;
+      if (typeof errorState === 'string' && req.session) takePendingLogin(req.session, errorState);
       throw new PlatformAuthError(platformError, readParam(params, 'error_description', false, 1024));
     }
     const idToken = readParam(params, 'id_token', true, 200_000);

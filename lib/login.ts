@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AmbiguousRegistrationError, ConfigurationError, RegistrationNotFoundError } from './errors';
+import { AmbiguousRegistrationError, ConfigurationError, InvalidRequestError, RegistrationNotFoundError } from './errors';
 import { isSecureUrl } from './secure-url';
 import { formBodyParser } from './form-body';
 import { addPendingLogin } from './login-state';
@@ -67,7 +67,12 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     const clientId = readParam(params, 'client_id', false, 255);
     const messageHint = readParam(params, 'lti_message_hint', false, 16_384);
     // Canvas sends deployment_id; the spec name is lti_deployment_id.
-    const deploymentId = readParam(params, 'lti_deployment_id', false, 255) ?? readParam(params, 'deployment_id', false, 255);
+    const ltiDeploymentId = readParam(params, 'lti_deployment_id', false, 255);
+    const canvasDeploymentId = readParam(params, 'deployment_id', false, 255);
+    if (ltiDeploymentId !== undefined && canvasDeploymentId !== undefined && ltiDeploymentId !== canvasDeploymentId) {
+      throw new InvalidRequestError('deployment_id', 'differs from lti_deployment_id');
+    }
+    const deploymentId = ltiDeploymentId ?? canvasDeploymentId;
     checkTargetLinkUri(targetLinkUri, allowed);
     const session = requireSession(req);
 

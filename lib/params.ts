@@ -31,7 +31,7 @@ export function readParam(
     if (required) throw new InvalidRequestError(name, 'is required');
     return undefined;
   }
-  if (typeof value !== 'string') throw new InvalidRequestError(name, 'must be sent once, as a string');
+  if (typeof value !== 'string') throw new InvalidRequestError(name, 'must be sent once, as a plain string value');
   if (value === '') {
     if (required) throw new InvalidRequestError(name, 'must not be empty');
     return undefined;

@@ -100,7 +100,7 @@ function toLtiError(err: unknown): LtiError {
     return new InvalidClaimError(claim, reason === 'invalid' ? 'has the wrong type' : 'failed its check', `${SEC} §5.1.3`);
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return new SignatureInvalidError('it does not match the key');
-  if (err instanceof errors.JOSEAlgNotAllowed) return new AlgorithmNotAllowedError('?', []);
+  if (err instanceof errors.JOSEAlgNotAllowed) return new AlgorithmNotAllowedError(undefined, []);
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return new SigningKeyNotFoundError();
   if (err instanceof errors.JWKSTimeout) return new JwksUnavailableError('the request timed out', { cause: err });
   if (err instanceof errors.JWKSInvalid) return new JwksUnavailableError('the response is not a JSON Web Key Set', { cause: err });

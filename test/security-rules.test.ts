@@ -121,6 +121,30 @@ describe('security rules', () => {
     });
   });
 
+  describe('login ↔ launch binding', () => {
+    it('a platform error response spends the login it answers', async () => {
+      h = await createHarness({ launch: { autoCreateDeployments: true } });
+      const agent = request.agent(h.app);
+      const { location } = await startLogin(h, agent);
+      const { idToken, state } = await h.platform.authorize(location.searchParams);
+      const error = await postLaunch(agent, { error: 'login_required', state });
+      assert.equal(error.body.error.code, 'platform_error');
+      const after = await postLaunch(agent, { id_token: idToken, state });
+      assert.equal(after.body.error.code, 'state_not_found');
+    });
+
+    it('refuses a login whose deployment_id and lti_deployment_id disagree', async () => {
+      h = await createHarness();
+      const res = await request(h.app)
+        .get('/lti/login')
+        .set('Accept', 'application/json')
+        .query({ iss: h.platform.issuer, login_hint: 'x', target_link_uri: LAUNCH_URL, lti_deployment_id: 'a', deployment_id: 'b' });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, 'invalid_request');
+      assert.match(res.body.error.message, /deployment_id/);
+    });
+  });
+
   describe('logging', () => {
     it('logs one structured line per refused launch, with code and issuer and never the token', async () => {
       h = await createHarness({ launch: { autoCreateDeployments: true } });

@@ -107,7 +107,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
   const cache = new Map<string, { at: number; value: Registration[] }>();
 
   async function findRegistrations(issuer: string, clientId: string | undefined): Promise<Registration[]> {
-    const key = clientId === undefined ? `${issuer}\n` : `${issuer}\n${clientId}\n`;
+    const key = JSON.stringify([issuer, clientId ?? null]);
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < ttl) return hit.value;
     const query = db(TABLES.registrations).select(REGISTRATION_COLUMNS).where({ issuer });
