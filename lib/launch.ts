@@ -16,7 +16,7 @@ import { buildLaunchContext, toSessionLaunch } from './launch-context';
 import { takePendingLogin } from './login-state';
 import { readParam } from './params';
 import { resolveDeployment, type DeploymentNotFoundHook } from './resolve-deployment';
-import { regenerateSession, requireSession, saveSession } from './session';
+import { regenerateSession, requireSession, saveRegeneratedSession } from './session';
 import { storeCall } from './store-call';
 import type { LtiStore } from './stores/store';
 import { validateLtiClaims } from './validate-claims';
@@ -145,7 +145,7 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
 
     const lti = buildLaunchContext(claims, messageType, registration, deployment);
     const fresh = await regenerateSession(req, { ...keep, lti: toSessionLaunch(lti) });
-    await saveSession(fresh);
+    await saveRegeneratedSession(fresh);
     req.lti = lti;
     next();
   }

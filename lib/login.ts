@@ -85,7 +85,6 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     const state = randomToken();
     const nonce = randomToken();
     const now = Date.now();
-    await storeCall(() => store.saveNonce(registration, nonce, new Date(now + nonceTtlMs)));
     addPendingLogin(
       session,
       state,
@@ -100,7 +99,12 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
       },
       now,
     );
-    await saveSession(session);
+    // Both must be stored before the browser leaves; they are independent, so in parallel.
+    const saved = await Promise.allSettled([
+      storeCall(() => store.saveNonce(registration, nonce, new Date(now + nonceTtlMs))),
+      saveSession(session),
+    ]);
+    for (const result of saved) if (result.status === 'rejected') throw result.reason;
 
     const auth = new URL(registration.authEndpoint);
     const query = auth.searchParams;

@@ -30,3 +30,34 @@ export function regenerateSession(req: Request, keep: Partial<SessionData>): Pro
     });
   });
 }
+
+/** What express-session compares to decide whether a session changed: everything but the cookie. */
+function snapshot(session: LtiSession): string {
+  return JSON.stringify(session, function (this: unknown, key, value: unknown) {
+    return this === session && key === 'cookie' ? undefined : value;
+  });
+}
+
+/**
+ * Save a regenerated session now, so a failing store is a clean 503 rather than
+ * a broken page. express-session would save it once more when the response
+ * ends (its regenerate() keeps the old id as the one "loaded"); that second
+ * write is skipped while the session is unchanged since this save.
+ */
+export async function saveRegeneratedSession(session: LtiSession): Promise<void> {
+  await saveSession(session);
+  const saved = snapshot(session);
+  const save = session.save;
+  Object.defineProperty(session, 'save', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value(this: LtiSession, callback?: (err?: unknown) => void) {
+      if (snapshot(this) === saved) {
+        callback?.();
+        return this;
+      }
+      return save.call(this, callback);
+    },
+  });
+}

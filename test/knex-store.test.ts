@@ -106,6 +106,22 @@ describe('knex store', () => {
     assert.equal(await store.deleteDeployment(added.id), false);
   });
 
+  it('caches found deployments, never a missing one, and forgets a deleted one', async () => {
+    const reg = await store.registerPlatform(platform);
+    assert.equal(await store.findDeployment(reg, 'dep-1'), undefined);
+    const made = await db('lti_deployments').insert({ registration_id: reg.id, deployment_id: 'dep-1' }).returning('id');
+    const found = await store.findDeployment(reg, 'dep-1');
+    assert.equal(found?.id, made[0].id, 'the miss was not cached');
+    await db('lti_deployments').where({ id: found!.id }).del(); // behind the store's back
+    assert.equal((await store.findDeployment(reg, 'dep-1'))?.id, found!.id, 'served from the cache');
+    store.clearCache();
+    assert.equal(await store.findDeployment(reg, 'dep-1'), undefined);
+    const added = await store.addDeployment(reg.id, 'dep-2');
+    assert.ok(await store.findDeployment(reg, 'dep-2'));
+    await store.deleteDeployment(added.id);
+    assert.equal(await store.findDeployment(reg, 'dep-2'), undefined, 'deleting through the store clears the cache');
+  });
+
   it('deleting a registration deletes its deployments and nonces', async () => {
     const reg = await store.registerPlatform(platform);
     await store.createDeployment(reg, 'dep-1');

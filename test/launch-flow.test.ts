@@ -58,6 +58,37 @@ describe('launch flow (happy path)', () => {
     assert.equal(me.body.lti.registrationId, h.registration.id);
   });
 
+  it('writes the regenerated session once at launch', async () => {
+    const writes: string[] = [];
+    const query = h.pool.query.bind(h.pool);
+    (h.pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && /^(INSERT INTO|DELETE FROM|UPDATE) "session"/.test(args[0])) writes.push(args[0].split(' ')[0]);
+      return (query as (...a: unknown[]) => unknown)(...args);
+    };
+    const agent = request.agent(h.app);
+    const { location } = await startLogin(h, agent);
+    const { idToken, state } = await h.platform.authorize(location.searchParams);
+    writes.length = 0;
+    await postLaunch(agent, { id_token: idToken, state }).expect(200);
+    assert.deepEqual(writes, ['DELETE', 'INSERT'], 'regenerate: destroy the old row, write the new one, nothing more');
+  });
+
+  it('still saves what the app puts in the session after the launch', async () => {
+    await h.close();
+    h = await createHarness({
+      launch: { autoCreateDeployments: true },
+      afterLaunch: (req, _res, next) => {
+        (req.session as unknown as Record<string, unknown>).cart = ['book'];
+        next();
+      },
+    });
+    const agent = request.agent(h.app);
+    assert.equal((await fullLaunch(h, agent)).status, 200);
+    const [row] = await h.db('session').select('sess');
+    assert.deepEqual(row.sess.cart, ['book']);
+    assert.equal(row.sess.lti.userId, 'user-instructor-1');
+  });
+
   it('lets two tabs of one browser log in and launch in either order', async () => {
     const agent = request.agent(h.app);
     const tabA = await startLogin(h, agent, { login_hint: 'instructor' });

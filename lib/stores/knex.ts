@@ -16,12 +16,13 @@ export interface RegisterPlatformInput {
 /** Options of {@link createKnexStore}. */
 export interface KnexStoreOptions {
   /**
-   * How long a found registration is kept in memory, in milliseconds (default
-   * 30 000; 0 turns the cache off). Changes made through this store clear it at
-   * once; changes made by another process show after at most this long.
-   * Misses are never cached.
+   * How long a found registration or deployment is kept in memory, in
+   * milliseconds (default 30 000; 0 turns the cache off). Changes made through
+   * this store clear it at once; changes made by another process show after at
+   * most this long. Misses are never cached, so a new registration or
+   * deployment is seen at once everywhere.
    */
-  registrationCacheTtlMs?: number;
+  cacheTtlMs?: number;
 }
 
 /** Counts returned by {@link KnexStore.cleanup}. */
@@ -45,7 +46,7 @@ export interface KnexStore extends LtiStore {
   deleteDeployment(id: string): Promise<boolean>;
   /** Delete expired nonces; run it periodically (once per cluster, not per process). */
   cleanup(): Promise<CleanupResult>;
-  /** Forget cached registrations (call after changing the tables by other means). */
+  /** Forget cached registrations and deployments (call after changing the tables by other means). */
   clearCache(): void;
 }
 
@@ -97,39 +98,71 @@ function toDeployment(row: DeploymentRow): Deployment {
 }
 
 /**
+ * Found rows kept for a short time. Bounded: misses are never stored, so the size
+ * follows real registrations and deployments, and a flood of them just starts over.
+ */
+class TtlCache<T> {
+  private readonly entries = new Map<string, { at: number; value: T }>();
+  constructor(private readonly ttlMs: number) {}
+
+  get(key: string): T | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    if (Date.now() - hit.at < this.ttlMs) return hit.value;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: T): void {
+    if (this.ttlMs <= 0) return;
+    if (this.entries.size >= 10_000) this.entries.clear();
+    this.entries.set(key, { at: Date.now(), value });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/**
  * The default store: registrations, deployments and nonces in PostgreSQL through
  * knex. Run the migrations (`knex migrate:latest`) first.
  *
  * @param db - a knex instance for the `pg` client.
  */
 export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexStore {
-  const ttl = options.registrationCacheTtlMs ?? 30_000;
-  const cache = new Map<string, { at: number; value: Registration[] }>();
+  const ttl = options.cacheTtlMs ?? 30_000;
+  const registrations = new TtlCache<Registration[]>(ttl);
+  const deployments = new TtlCache<Deployment>(ttl);
+  const clearCaches = () => {
+    registrations.clear();
+    deployments.clear();
+  };
 
   async function findRegistrations(issuer: string, clientId: string | undefined): Promise<Registration[]> {
     const key = JSON.stringify([issuer, clientId ?? null]);
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < ttl) return hit.value;
+    const hit = registrations.get(key);
+    if (hit) return hit;
     const query = db(TABLES.registrations).select(REGISTRATION_COLUMNS).where({ issuer });
     if (clientId !== undefined) query.andWhere({ client_id: clientId });
     const rows = (await query.orderBy('created_at').limit(2)) as RegistrationRow[];
     const value = rows.map(toRegistration);
-    if (ttl > 0 && value.length > 0) {
-      // Bounded: a flood of unknown issuers is never cached, so size tracks real registrations.
-      if (cache.size >= 10_000) cache.clear();
-      cache.set(key, { at: Date.now(), value });
-    } else {
-      cache.delete(key);
-    }
+    if (value.length > 0) registrations.set(key, value);
     return value;
   }
 
   async function findDeployment(registration: Registration, deploymentId: string): Promise<Deployment | undefined> {
+    const key = JSON.stringify([registration.id, deploymentId]);
+    const hit = deployments.get(key);
+    if (hit) return hit;
     const row = (await db(TABLES.deployments)
       .select(DEPLOYMENT_COLUMNS)
       .where({ registration_id: registration.id, deployment_id: deploymentId })
       .first()) as DeploymentRow | undefined;
-    return row ? toDeployment(row) : undefined;
+    if (!row) return undefined;
+    const deployment = toDeployment(row);
+    deployments.set(key, deployment);
+    return deployment;
   }
 
   async function ensureDeployment(registrationId: string, deploymentId: string): Promise<Deployment> {
@@ -192,7 +225,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
         .onConflict(['issuer', 'client_id'])
         .merge({ ...row, updated_at: db.fn.now() })
         .returning(REGISTRATION_COLUMNS);
-      cache.clear();
+      clearCaches();
       return toRegistration(saved as RegistrationRow);
     },
 
@@ -203,7 +236,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
 
     async deleteRegistration(id) {
       const count = await db(TABLES.registrations).where({ id }).del();
-      cache.clear();
+      clearCaches();
       return count > 0;
     },
 
@@ -216,7 +249,9 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     },
 
     async deleteDeployment(id) {
-      return (await db(TABLES.deployments).where({ id }).del()) > 0;
+      const count = await db(TABLES.deployments).where({ id }).del();
+      deployments.clear();
+      return count > 0;
     },
 
     async cleanup() {
@@ -224,8 +259,6 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
       return { noncesDeleted };
     },
 
-    clearCache() {
-      cache.clear();
-    },
+    clearCache: clearCaches,
   };
 }

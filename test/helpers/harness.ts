@@ -30,6 +30,8 @@ export interface HarnessOptions {
   store?: LtiStore;
   /** Mount express-session (default true). */
   session?: boolean;
+  /** Runs after ltiLaunch() and before the JSON answer (e.g. to change the session). */
+  afterLaunch?: RequestHandler;
   /** Use this session store instead of connect-pg-simple. */
   sessionStore?: session.Store;
   /** Connect the middlewares' knex and session pool here (e.g. through a TcpProxy). Default DATABASE_URL. */
@@ -87,7 +89,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logs: Harness['logs'] = [];
   const logger = { warn: (fields: Record<string, unknown>, message?: string) => void logs.push({ fields, message }) };
   app.all('/lti/login', ltiLogin({ store: middlewareStore, launchUrl: LAUNCH_URL, logger, ...options.login }));
-  app.post('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, logger, ...options.launch }), launchedHandler);
+  const afterLaunch: RequestHandler = options.afterLaunch ?? ((_req, _res, next) => next());
+  app.post('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, logger, ...options.launch }), afterLaunch, launchedHandler);
   app.get('/lti/launch', ltiLaunch({ store: middlewareStore, jwksCache, logger, ...options.launch }));
   app.get('/me', (req, res) => {
     res.json({ lti: req.session?.lti ?? null });
