@@ -16,7 +16,7 @@ import { startDatabase, type Database } from '../dev/database';
 import { DevPlatform } from '../dev/platform';
 import { LaunchError, VirtualUser, type LaunchInput } from './browser';
 import type { ChildConfig, ChildMessage, ChildStats, ParentMessage, ToolInfo } from './child';
-import { benchLoginHint, benchPersona, serveBenchUsers } from './platform-users';
+import { benchLoginHint, benchPersona } from './platform-users';
 import { formatProfileSummary, summariseProfile } from './profile-summary';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -573,8 +573,7 @@ async function main(): Promise<number> {
   try {
     process.stderr.write('Starting PostgreSQL and the platform…\n');
     database = await startDatabase({ fast: true });
-    platform = await DevPlatform.start({ name: 'Bench platform' });
-    serveBenchUsers(platform);
+    platform = await DevPlatform.start({ name: 'Bench platform', personaFor: benchPersona });
     const input: PlatformInput = { issuer: platform.issuer, clientId: platform.clientId, deploymentId: platform.deploymentId };
     const childPlatform = { ...platform.registration(), deploymentId: platform.deploymentId };
 

@@ -54,6 +54,8 @@ export interface PlatformOptions {
   issuer?: string;
   /** Name shown on its pages. */
   name?: string;
+  /** Who a login_hint signs in (default: 'instructor' or 'learner' from PERSONAS). */
+  personaFor?: (loginHint: string) => Persona;
 }
 
 export class DevPlatform {
@@ -184,7 +186,7 @@ export class DevPlatform {
     const state = query.get('state');
     const loginHint = query.get('login_hint');
     if (!redirectUri || !nonce || !state || !loginHint) throw new Error('redirect_uri, nonce, state and login_hint are required');
-    const persona = PERSONAS[loginHint as keyof typeof PERSONAS] ?? PERSONAS.instructor;
+    const persona = this.options.personaFor?.(loginHint) ?? PERSONAS[loginHint as keyof typeof PERSONAS] ?? PERSONAS.instructor;
     const rawHint = query.get('lti_message_hint');
     const hint = rawHint ? (JSON.parse(rawHint) as MessageHint & { targetLinkUri?: string }) : {};
     const idToken = await this.sign(
