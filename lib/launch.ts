@@ -94,9 +94,10 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     allowAnonymous: options.allowAnonymousLaunches ?? false,
   };
 
-  async function launch(req: Request, res: Response, next: NextFunction, seen: RefusalContext): Promise<void> {
+  /** Resolves true when the launch is done and the next handler should run. */
+  async function launch(req: Request, res: Response, next: NextFunction, seen: RefusalContext): Promise<boolean> {
     if (req.method !== 'POST') {
-      throw new InvalidRequestError('id_token', 'must be posted as a form (response_mode=form_post)', `${SEC} §5.1.1.2`);
+      throw new InvalidRequestError('id_token', 'must be posted as a form (response_mode=form_post)', `${SEC} §5.1.1.3`);
     }
     await parseBody(req, res);
     const params = (req.body ?? {}) as Record<string, unknown>;
@@ -140,21 +141,25 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
       if (!onDeploymentNotFound) throw new DeploymentNotFoundError(deploymentId);
       await regenerateSession(req, keep);
       await onDeploymentNotFound(req, res, next, { registration, deploymentId, claims });
-      return;
+      return false;
     }
 
     const lti = buildLaunchContext(claims, messageType, registration, deployment);
     const fresh = await regenerateSession(req, { ...keep, lti: toSessionLaunch(lti) });
     await saveRegeneratedSession(fresh);
     req.lti = lti;
-    next();
+    return true;
   }
 
   return (req: Request, res: Response, next: NextFunction) => {
     const seen: RefusalContext = {};
-    launch(req, res, next, seen).catch((err: unknown) => {
-      logRefusal(options.logger, 'lti.launch_refused', err, seen);
-      next(err);
-    });
+    // next() runs outside the promise chain, so an error thrown downstream is never taken for a refusal.
+    launch(req, res, next, seen).then(
+      (done) => done && next(),
+      (err: unknown) => {
+        logRefusal(options.logger, 'lti.launch_refused', err, seen);
+        next(err);
+      },
+    );
   };
 }
