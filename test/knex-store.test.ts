@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import { createKnexStore, migrationsDirectory, type KnexStore } from '../lib';
 import { resetTables } from './helpers/harness';
@@ -133,6 +135,32 @@ describe('knex store', () => {
 });
 
 describe('migrations', () => {
+  it('`npx knex migrate:latest` and `migrate:rollback` work with the root knexfile and DATABASE_URL', async function () {
+    this.timeout(60_000);
+    const admin = knex({ client: 'pg', connection: process.env.DATABASE_URL });
+    const name = `knexcli_${process.pid}_${Date.now()}`;
+    await admin.raw(`create database ${name}`);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    const cli = (command: string) =>
+      execFileSync(process.execPath, [require.resolve('knex/bin/cli.js'), command, '--knexfile', path.join(__dirname, '..', 'knexfile.js')], {
+        env: { ...process.env, DATABASE_URL: url.toString() },
+        encoding: 'utf8',
+      });
+    const db = knex({ client: 'pg', connection: url.toString() });
+    try {
+      assert.match(cli('migrate:latest'), /Batch 1 run: 2 migrations/);
+      assert.equal((await db('pg_tables').where({ schemaname: 'public' }).whereIn('tablename', ['lti_registrations', 'lti_deployments', 'lti_nonces', 'session'])).length, 4);
+      assert.match(cli('migrate:rollback'), /Batch 1 rolled back: 2 migrations/);
+      assert.equal((await db('pg_tables').where({ schemaname: 'public' }).whereLike('tablename', 'lti_%')).length, 0);
+    } finally {
+      await db.destroy();
+      await admin.raw(`drop database ${name} with (force)`);
+      await admin.destroy();
+    }
+  });
+
+
   it('migrate:latest creates every table and migrate:rollback removes them', async () => {
     const admin = knex({ client: 'pg', connection: process.env.DATABASE_URL });
     const name = `migrations_${process.pid}_${Date.now()}`;
