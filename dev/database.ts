@@ -17,6 +17,8 @@ export interface Database {
   url: string;
   /** True when this process started the server. */
   embedded: boolean;
+  /** The embedded server's folder (data/ inside), when embedded. */
+  dir?: string;
   /** Stop the server (if embedded) and remove its data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -50,7 +52,7 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
 }
 
 /** Stop servers and remove folders that a killed earlier run left behind. */
-async function removeStaleServers(): Promise<void> {
+export async function removeStaleServers(): Promise<void> {
   const tmp = os.tmpdir();
   for (const name of fs.readdirSync(tmp)) {
     if (!name.startsWith(PREFIX) || name.startsWith(`${PREFIX}bin-`)) continue;
@@ -197,6 +199,7 @@ async function startEmbedded(options: { log?: (line: string) => void; fast?: boo
     return {
       url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
       embedded: true,
+      dir,
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -145,6 +145,28 @@ describe('security rules', () => {
     });
   });
 
+  describe('iframe cookies', () => {
+    const loginQuery = (h: Harness) => ({ iss: h.platform.issuer, login_hint: 'x', target_link_uri: LAUNCH_URL, client_id: h.platform.clientId });
+
+    it('behind a TLS proxy with trust proxy, sets SameSite=None; Secure; Partitioned and does not warn', async () => {
+      h = await createHarness({ trustProxy: 1, cookie: { sameSite: 'none', secure: true, partitioned: true } });
+      const res = await request(h.app).get('/lti/login').set('X-Forwarded-Proto', 'https').query(loginQuery(h)).expect(302);
+      const cookie = String(res.headers['set-cookie']);
+      assert.match(cookie, /SameSite=None/);
+      assert.match(cookie, /Secure/);
+      assert.match(cookie, /Partitioned/);
+      assert.equal(h.logs.filter((l) => l.fields.event === 'lti.cookie_warning').length, 0);
+    });
+
+    it('without trust proxy a Secure cookie is never set: the login warns about it', async () => {
+      h = await createHarness({ cookie: { sameSite: 'none', secure: true } });
+      const res = await request(h.app).get('/lti/login').set('X-Forwarded-Proto', 'https').query(loginQuery(h)).expect(302);
+      assert.equal(res.headers['set-cookie'], undefined);
+      const warning = h.logs.find((l) => l.fields.event === 'lti.cookie_warning');
+      assert.match(warning?.message ?? '', /trust proxy/);
+    });
+  });
+
   describe('logging', () => {
     it('logs one structured line per refused launch, with code and issuer and never the token', async () => {
       h = await createHarness({ launch: { autoCreateDeployments: true } });

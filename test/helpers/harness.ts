@@ -32,6 +32,10 @@ export interface HarnessOptions {
   session?: boolean;
   /** Runs after ltiLaunch() and before the JSON answer (e.g. to change the session). */
   afterLaunch?: RequestHandler;
+  /** express-session cookie options (default: express-session's, i.e. not Secure, no SameSite). */
+  cookie?: session.CookieOptions;
+  /** Express `trust proxy` setting. */
+  trustProxy?: boolean | number;
   /** Use this session store instead of connect-pg-simple. */
   sessionStore?: session.Store;
   /** Connect the middlewares' knex and session pool here (e.g. through a TcpProxy). Default DATABASE_URL. */
@@ -74,6 +78,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const PgStore = pgSession(session);
 
   const app = express();
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   if (options.session !== false) {
     app.use(
       session({
@@ -82,6 +87,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         resave: false,
         saveUninitialized: false,
         name: 'tool.sid',
+        cookie: options.cookie,
       }),
     );
   }
