@@ -53,7 +53,7 @@ export async function verifyIdToken(token: string, keySet: JWTVerifyGetKey, opti
   }
   const { alg, kid } = header;
   if (typeof alg !== 'string' || !options.algorithms.includes(alg)) {
-    throw new AlgorithmNotAllowedError(String(alg).slice(0, 32), options.algorithms);
+    throw new AlgorithmNotAllowedError(typeof alg === 'string' ? alg.slice(0, 32) : undefined, options.algorithms);
   }
   // Keys come only from the registration's JWKS URL: a token naming its own key is refused.
   for (const name of KEY_HEADERS) {

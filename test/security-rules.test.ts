@@ -50,6 +50,15 @@ describe('security rules', () => {
       assert.equal((await postLaunch(agent, { id_token: token, state })).status, 200);
     });
 
+    it('refuses an alg that is an object which cannot become a string (found by fuzzing)', async () => {
+      const agent = request.agent(h.app);
+      const { nonce, state } = await startLogin(h, agent);
+      const token = signRaw(h, { alg: { toString: null }, kid: h.platform.keys[0].kid }, h.platform.launchClaims({ nonce, targetLinkUri: LAUNCH_URL }));
+      const res = await postLaunch(agent, { id_token: token, state });
+      assert.equal(res.status, 401);
+      assert.equal(res.body.error.code, 'algorithm_not_allowed');
+    });
+
     it('refuses a token without kid (kid_missing)', async () => {
       const agent = request.agent(h.app);
       const { nonce, state } = await startLogin(h, agent);
