@@ -10,6 +10,21 @@ import { consoleLogger, type LtiLogger } from './logger';
 export function checkSessionCookie(req: Request, launchUrl: string, authEndpoint: string, logger: LtiLogger = consoleLogger): boolean {
   const cookie = req.session?.cookie;
   if (!cookie) return false;
+  try {
+    warnAboutCookie(req, cookie, launchUrl, authEndpoint, logger);
+  } catch {
+    // A failing logger (or an odd auth endpoint) must not fail the login.
+  }
+  return true;
+}
+
+function warnAboutCookie(
+  req: Request,
+  cookie: NonNullable<Request['session']>['cookie'],
+  launchUrl: string,
+  authEndpoint: string,
+  logger: LtiLogger,
+): void {
   const crossSite = new URL(launchUrl).hostname !== new URL(authEndpoint).hostname;
   if (crossSite && (cookie.sameSite !== 'none' || cookie.secure !== true)) {
     logger.warn(
@@ -24,5 +39,4 @@ export function checkSessionCookie(req: Request, launchUrl: string, authEndpoint
         'Behind a TLS-terminating proxy, call app.set("trust proxy", 1).',
     );
   }
-  return true;
 }

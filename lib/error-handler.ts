@@ -23,7 +23,8 @@ export function escapeHtml(text: string): string {
  */
 export function ltiErrorHandler(options: LtiErrorHandlerOptions = {}): ErrorRequestHandler {
   return (raw, req, res, next) => {
-    const err = !(raw instanceof LtiError) && isConnectionError(raw) ? new SessionUnavailableError({ cause: raw }) : raw;
+    // Only when the session middleware itself failed (no req.session): the app's own errors stay its own.
+    const err = !(raw instanceof LtiError) && !req.session && isConnectionError(raw) ? new SessionUnavailableError({ cause: raw }) : raw;
     if (!(err instanceof LtiError) || res.headersSent) return next(raw);
     options.onError?.(err);
     res.status(err.status).set('Cache-Control', 'no-store');

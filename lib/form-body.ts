@@ -5,6 +5,7 @@ import { LtiError } from './errors';
 export class RequestBodyError extends LtiError {
   constructor(status: number, detail: string) {
     super(status === 413 ? 'body_too_large' : 'body_invalid', status, `The request body ${detail}.`);
+    // 413: too large or too many fields; 415: unsupported charset; 400: unreadable.
   }
 }
 
@@ -19,8 +20,12 @@ export function formBodyParser(limitBytes: number) {
       parse(req, res, (err?: unknown) => {
         if (!err) return resolve();
         const e = err as { status?: number; type?: string };
-        if (e.status === 413 || e.type === 'entity.too.large') {
+        if (e.type === 'parameters.too.many') {
+          reject(new RequestBodyError(413, 'has too many fields'));
+        } else if (e.status === 413 || e.type === 'entity.too.large') {
           reject(new RequestBodyError(413, `is larger than ${limitBytes} bytes`));
+        } else if (e.status === 415) {
+          reject(new RequestBodyError(415, 'uses a charset other than UTF-8'));
         } else {
           reject(new RequestBodyError(e.status && e.status < 500 ? e.status : 400, 'could not be read as a form'));
         }

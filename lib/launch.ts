@@ -14,7 +14,7 @@ import { formBodyParser } from './form-body';
 import { defaultJwksCache, type JwksCache } from './jwks-cache';
 import { buildLaunchContext, toSessionLaunch } from './launch-context';
 import { takePendingLogin } from './login-state';
-import { readParam } from './params';
+import { readParam, readText } from './params';
 import { resolveDeployment, type DeploymentNotFoundHook } from './resolve-deployment';
 import { regenerateSession, requireSession, saveRegeneratedSession } from './session';
 import { storeCall } from './store-call';
@@ -59,7 +59,7 @@ export interface LtiLaunchOptions {
   /**
    * Accept launches without `sub` (LTI Core §5.3.6.1 anonymous launches).
    * Default false: the certification suite expects such a launch to be refused.
-   * When on, `req.lti.user.anonymous` is true and `user.id` is the empty string.
+   * When on, `req.lti.user.anonymous` is true and `user.id` is undefined.
    */
   allowAnonymousLaunches?: boolean;
   /** Gets one structured warning per refused launch (code, status, issuer; never the token). pino-compatible. */
@@ -106,7 +106,7 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
       // The login this answers is over: spend its state too.
       const errorState = params.state;
       if (typeof errorState === 'string' && req.session) takePendingLogin(req.session, errorState);
-      throw new PlatformAuthError(platformError, readParam(params, 'error_description', false, 1024));
+      throw new PlatformAuthError(platformError, readText(params, 'error_description', 1024));
     }
     const idToken = readParam(params, 'id_token', true, 200_000);
     const state = readParam(params, 'state', true, 256);
@@ -140,7 +140,10 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     if (!deployment) {
       if (!onDeploymentNotFound) throw new DeploymentNotFoundError(deploymentId);
       await regenerateSession(req, keep);
-      await onDeploymentNotFound(req, res, next, { registration, deploymentId, claims });
+      // The hook answers or fails; a bare next() would reach handlers that expect req.lti.
+      const hookNext: NextFunction = (err?: unknown) =>
+        next(err ?? new ConfigurationError('onDeploymentNotFound must answer the request or call next(err).'));
+      await onDeploymentNotFound(req, res, hookNext, { registration, deploymentId, claims });
       return false;
     }
 

@@ -17,7 +17,11 @@ export interface RefusalContext {
 /** One structured line per refused login or launch. */
 export function logRefusal(logger: LtiLogger | undefined, event: 'lti.login_refused' | 'lti.launch_refused', err: unknown, context: RefusalContext): void {
   if (!logger || !(err instanceof LtiError)) return;
-  logger.warn({ event, code: err.code, status: err.status, issuer: context.issuer, clientId: context.clientId }, err.message);
+  try {
+    logger.warn({ event, code: err.code, status: err.status, issuer: context.issuer, clientId: context.clientId }, err.message);
+  } catch {
+    // A failing logger must not turn a refusal into a crash.
+  }
 }
 
 /** A console-backed logger for warnings that must not go unseen. */

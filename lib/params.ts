@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import { InvalidRequestError } from './errors';
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** LTI Core and the Security Framework cap identifiers at 255 characters; URLs and tokens get more room. */
 const DEFAULT_MAX = 2048;
 
@@ -37,7 +39,16 @@ export function readParam(
     return undefined;
   }
   if (value.length > max) throw new InvalidRequestError(name, `is longer than ${max} characters`);
+  // No protocol value has control characters; PostgreSQL refuses NUL (a 503 for bad input) and logs would carry CR/LF.
+  if (CONTROL.test(value)) throw new InvalidRequestError(name, 'contains control characters');
   return value;
+}
+
+/** Free text from the platform (error_description): control characters become spaces. */
+export function readText(source: Record<string, unknown>, name: string, max: number): string | undefined {
+  const value = Object.prototype.hasOwnProperty.call(source, name) ? source[name] : undefined;
+  if (typeof value !== 'string' || value === '') return undefined;
+  return value.slice(0, max).replace(new RegExp(CONTROL.source, 'g'), ' ');
 }
 
 /** The request's parameters: the form body for POST, the query string for GET. */

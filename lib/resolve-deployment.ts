@@ -14,7 +14,8 @@ export interface DeploymentNotFoundInfo {
 
 /**
  * Called instead of failing when a launch names an unknown deployment. Answer
- * the request (e.g. redirect to onboarding) or call `next` (with an error to fail).
+ * the request (e.g. redirect to onboarding) or call `next(err)` to fail; `next()`
+ * without an error is treated as a configuration error (there is no `req.lti`).
  */
 export type DeploymentNotFoundHook = (
   req: Request,

@@ -31,10 +31,18 @@ export function regenerateSession(req: Request, keep: Partial<SessionData>): Pro
   });
 }
 
-/** What express-session compares to decide whether a session changed: everything but the cookie. */
+/**
+ * The session as the store would get it, less the cookie's `expires` (which
+ * express-session's touch() moves on every request): a change of anything
+ * else, cookie lifetime included, must be written.
+ */
 function snapshot(session: LtiSession): string {
   return JSON.stringify(session, function (this: unknown, key, value: unknown) {
-    return this === session && key === 'cookie' ? undefined : value;
+    if (this === session && key === 'cookie' && value !== null && typeof value === 'object') {
+      const { expires: _expires, ...rest } = value as Record<string, unknown>;
+      return rest;
+    }
+    return value;
   });
 }
 
@@ -46,18 +54,22 @@ function snapshot(session: LtiSession): string {
  */
 export async function saveRegeneratedSession(session: LtiSession): Promise<void> {
   await saveSession(session);
-  const saved = snapshot(session);
+  let saved = snapshot(session);
   const save = session.save;
   Object.defineProperty(session, 'save', {
     configurable: true,
     enumerable: false,
     writable: true,
     value(this: LtiSession, callback?: (err?: unknown) => void) {
-      if (snapshot(this) === saved) {
+      const now = snapshot(this);
+      if (now === saved) {
         callback?.();
         return this;
       }
-      return save.call(this, callback);
+      return save.call(this, (err?: unknown) => {
+        if (!err) saved = now; // what the store holds now
+        callback?.(err);
+      });
     },
   });
 }

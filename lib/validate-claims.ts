@@ -108,6 +108,8 @@ export function validateLtiClaims(
   const deepLinking = messageType === 'LtiDeepLinkingRequest';
 
   const deploymentId = requireString(claims, CLAIM.deploymentId, `${CORE} §5.3.3`, MAX_ID_BYTES, 'deployment_id');
+  // Stored and looked up in the database, which refuses NUL: refuse control characters here.
+  if (/[\u0000-\u001f\u007f]/.test(deploymentId)) throw new InvalidClaimError('deployment_id', 'contains control characters', `${CORE} §5.3.3`);
   if (pending.deploymentId !== undefined && pending.deploymentId !== deploymentId) {
     throw new LoginMismatchError('deployment_id', `${CORE} §4.1.2`);
   }

@@ -169,7 +169,8 @@ describe('fuzzing', function () {
     after(() => h.close());
 
     const PARAMS = ['iss', 'login_hint', 'target_link_uri', 'client_id', 'lti_message_hint', 'lti_deployment_id', 'deployment_id', 'extra'];
-    const paramValue = fc.oneof(fc.string({ maxLength: 40 }), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.constant(''));
+    // 'binary' strings: any code point, control characters and NUL included.
+    const paramValue = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.constant(''));
 
     it('login: random query strings and form bodies never give a 5xx, and only redirect to the platform', async () => {
       await fc.assert(
@@ -197,7 +198,7 @@ describe('fuzzing', function () {
     it('launch: random raw form bodies and content types never give a 5xx or a launch', async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.oneof(fc.string({ maxLength: 200 }), fc.stringMatching(/^(id_token|state|error|error_description)=[^&]{0,30}(&(id_token|state)=[^&]{0,30}){0,3}$/)),
+          fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 100 }), fc.stringMatching(/^(id_token|state|error|error_description)=[^&]{0,30}(&(id_token|state)=[^&]{0,30}){0,3}$/)),
           fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', 'application/x-www-form-urlencoded; charset=latin1'),
           async (body, type) => {
             const res = await request(h.app).post('/lti/launch').set('Content-Type', type).set('Accept', 'application/json').send(body);

@@ -103,6 +103,8 @@ function toDeployment(row: DeploymentRow): Deployment {
  */
 class TtlCache<T> {
   private readonly entries = new Map<string, { at: number; value: T }>();
+  /** Bumped by clear(): a lookup that started before a change must not cache what it read. */
+  private generation = 0;
   constructor(private readonly ttlMs: number) {}
 
   get(key: string): T | undefined {
@@ -113,13 +115,19 @@ class TtlCache<T> {
     return undefined;
   }
 
-  set(key: string, value: T): void {
-    if (this.ttlMs <= 0) return;
+  /** A token to pass to set(): taken before the query whose result is cached. */
+  begin(): number {
+    return this.generation;
+  }
+
+  set(key: string, value: T, generation: number): void {
+    if (this.ttlMs <= 0 || generation !== this.generation) return;
     if (this.entries.size >= 10_000) this.entries.clear();
     this.entries.set(key, { at: Date.now(), value });
   }
 
   clear(): void {
+    this.generation++;
     this.entries.clear();
   }
 }
@@ -142,26 +150,29 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
   async function findRegistrations(issuer: string, clientId: string | undefined): Promise<Registration[]> {
     const key = JSON.stringify([issuer, clientId ?? null]);
     const hit = registrations.get(key);
-    if (hit) return hit;
+    // Copies: the app gets records it may change without touching the cache.
+    if (hit) return hit.map((r) => ({ ...r }));
+    const generation = registrations.begin();
     const query = db(TABLES.registrations).select(REGISTRATION_COLUMNS).where({ issuer });
     if (clientId !== undefined) query.andWhere({ client_id: clientId });
     const rows = (await query.orderBy('created_at').limit(2)) as RegistrationRow[];
     const value = rows.map(toRegistration);
-    if (value.length > 0) registrations.set(key, value);
+    if (value.length > 0) registrations.set(key, value.map((r) => ({ ...r })), generation);
     return value;
   }
 
   async function findDeployment(registration: Registration, deploymentId: string): Promise<Deployment | undefined> {
     const key = JSON.stringify([registration.id, deploymentId]);
     const hit = deployments.get(key);
-    if (hit) return hit;
+    if (hit) return { ...hit };
+    const generation = deployments.begin();
     const row = (await db(TABLES.deployments)
       .select(DEPLOYMENT_COLUMNS)
       .where({ registration_id: registration.id, deployment_id: deploymentId })
       .first()) as DeploymentRow | undefined;
     if (!row) return undefined;
     const deployment = toDeployment(row);
-    deployments.set(key, deployment);
+    deployments.set(key, { ...deployment }, generation);
     return deployment;
   }
 
