@@ -122,14 +122,18 @@ describe('failure modes', () => {
 
     it('gives up on a hanging key set after the timeout, without stalling other launches', async () => {
       await h.close();
-      h = await createHarness({ launch: { autoCreateDeployments: true, jwksCache: new JwksCache({ timeoutMs: 1_500 }) } });
+      h = await createHarness({ launch: { autoCreateDeployments: true, jwksCache: new JwksCache({ timeoutMs: 3_000 }) } });
       // A second platform with a healthy key set, launching into the same app meanwhile.
       const healthy = await DevPlatform.start({ clientId: 'healthy-client' });
       try {
         await h.store.registerPlatform(healthy.registration());
         h.platform.jwksMode = 'hang';
         const started = Date.now();
-        const hanging = launchWith(h, request.agent(h.app));
+        let hungAnswered = false;
+        const hanging = launchWith(h, request.agent(h.app)).then((r) => {
+          hungAnswered = true;
+          return r;
+        });
         await new Promise((r) => setTimeout(r, 100));
         const agent = request.agent(h.app);
         const login = await agent
@@ -139,11 +143,11 @@ describe('failure modes', () => {
         const other = await healthy.authorize(new URL(login.headers.location as string).searchParams);
         const ok = await postLaunch(agent, { id_token: other.idToken, state: other.state });
         assert.equal(ok.status, 200, ok.text);
-        assert.ok(Date.now() - started < 1_000, 'the healthy launch finished while the other key set hung');
+        assert.equal(hungAnswered, false, 'the healthy launch finished while the other key set still hung');
         const hung = await hanging;
         assert.equal(hung.status, 503);
         assert.equal(hung.body.error.code, 'jwks_unavailable');
-        assert.ok(Date.now() - started < 4_000, 'bounded by the timeout');
+        assert.ok(Date.now() - started < 6_000, 'bounded by the timeout');
       } finally {
         await healthy.close();
       }
