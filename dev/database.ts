@@ -33,7 +33,8 @@ interface EmbeddedPostgresInstance {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` still runs. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

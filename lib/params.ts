@@ -3,6 +3,11 @@ import { InvalidRequestError } from './errors';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** Whether `value` has a C0 control character or DEL (no protocol value has one). */
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL.test(value);
+}
+
 /** LTI Core and the Security Framework cap identifiers at 255 characters; URLs and tokens get more room. */
 const DEFAULT_MAX = 2048;
 
@@ -40,7 +45,7 @@ export function readParam(
   }
   if (value.length > max) throw new InvalidRequestError(name, `is longer than ${max} characters`);
   // No protocol value has control characters; PostgreSQL refuses NUL (a 503 for bad input) and logs would carry CR/LF.
-  if (CONTROL.test(value)) throw new InvalidRequestError(name, 'contains control characters');
+  if (hasControlCharacters(value)) throw new InvalidRequestError(name, 'contains control characters');
   return value;
 }
 

@@ -8,6 +8,7 @@ import {
   NonceMismatchError,
 } from './errors';
 import type { PendingLogin } from './login-state';
+import { hasControlCharacters } from './params';
 import { isSecureUrl } from './secure-url';
 
 const SEC = '1EdTech Security Framework 1.0';
@@ -109,7 +110,7 @@ export function validateLtiClaims(
 
   const deploymentId = requireString(claims, CLAIM.deploymentId, `${CORE} §5.3.3`, MAX_ID_BYTES, 'deployment_id');
   // Stored and looked up in the database, which refuses NUL: refuse control characters here.
-  if (/[\u0000-\u001f\u007f]/.test(deploymentId)) throw new InvalidClaimError('deployment_id', 'contains control characters', `${CORE} §5.3.3`);
+  if (hasControlCharacters(deploymentId)) throw new InvalidClaimError('deployment_id', 'contains control characters', `${CORE} §5.3.3`);
   if (pending.deploymentId !== undefined && pending.deploymentId !== deploymentId) {
     throw new LoginMismatchError('deployment_id', `${CORE} §4.1.2`);
   }

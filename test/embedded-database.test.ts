@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { removeStaleServers } from '../dev/database';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive, removeStaleServers } from '../dev/database';
 
 describe('embedded PostgreSQL', function () {
   this.timeout(90_000);
