@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { escapeHtml } from '../lib/error-handler';
+import { escapeHtml } from '../lib/http/error-handler';
 import { fail, readConfig, send, serveParent } from './child';
 import { countSqlStatements } from './sql-counter';
 

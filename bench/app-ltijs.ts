@@ -9,7 +9,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { escapeHtml } from '../lib/error-handler';
+import { escapeHtml } from '../lib/http/error-handler';
 import { fail, readConfig, send, serveParent } from './child';
 import { countSqlStatements, type PgModule } from './sql-counter';
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knex from 'knex';
-import { migrationsDirectory } from '../lib/migrations';
+import { migrationsDirectory } from '../lib/stores/migrations';
 
 export interface Database {
   /** A postgres:// URL for pg, knex and connect-pg-simple. */

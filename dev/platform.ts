@@ -7,9 +7,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
-import { CLAIM } from '../lib/claims';
-import { ROLE } from '../lib/roles';
+import { CLAIM } from '../lib/launch/claims';
+import { ROLE } from '../lib/launch/roles';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
+
+/**
+ * A route of a platform feature (token endpoint, AGS, NRPS, deep-linking
+ * return…), kept in its own file under dev/ and added with `platform.route()`.
+ * Resolves true when it answered the request.
+ */
+export type PlatformRoute = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean> | boolean;
 
 /** How the JWKS endpoint behaves, for failure-mode tests. */
 export type JwksMode = 'ok' | 'error' | 'junk' | 'empty' | 'hang';
@@ -70,6 +77,7 @@ export class DevPlatform {
   /** Keys served by the JWKS endpoint; `keys[0]` signs. */
   keys: SigningKey[] = [];
   private server?: http.Server;
+  private readonly routes: PlatformRoute[] = [];
   private readonly hanging = new Set<http.ServerResponse>();
 
   private constructor(private readonly options: PlatformOptions) {
@@ -108,6 +116,11 @@ export class DevPlatform {
       tokenEndpoint: this.tokenEndpoint,
       name: this.name,
     };
+  }
+
+  /** Add a feature's routes; they are tried in order before the built-in ones. */
+  route(handler: PlatformRoute): void {
+    this.routes.push(handler);
   }
 
   /** Sign with a new key; the old one stays published (as during a real rotation) unless `retireOld`. */
@@ -217,6 +230,7 @@ export class DevPlatform {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
+    for (const route of this.routes) if (await route(req, res, url)) return;
     if (url.pathname === '/jwks') return this.serveJwks(res);
     if (url.pathname === '/auth') {
       const { redirectUri, idToken, state } = await this.authorize(url.searchParams);

@@ -5,14 +5,14 @@
  * and run the migrations in `migrationsDirectory`.
  * @packageDocumentation
  */
-import './request-data';
-import './session-data';
+import './http/request-data';
+import './http/session-data';
 
-export { ltiLogin, type LtiLoginOptions } from './login';
-export { ltiLaunch, type LtiLaunchOptions } from './launch';
-export type { DeploymentNotFoundHook, DeploymentNotFoundInfo } from './resolve-deployment';
-export type { LtiAnonymousUser, LtiLaunchContext, LtiNamedUser, LtiSessionLaunch, LtiUser, LtiUserBase } from './launch-context';
-export { ROLE, roleHelpers, type RoleHelpers } from './roles';
+export { ltiLogin, type LtiLoginOptions } from './launch/login';
+export { ltiLaunch, type LtiLaunchOptions } from './launch/launch';
+export type { DeploymentNotFoundHook, DeploymentNotFoundInfo } from './launch/resolve-deployment';
+export type { LtiAnonymousUser, LtiLaunchContext, LtiNamedUser, LtiSessionLaunch, LtiUser, LtiUserBase } from './launch/launch-context';
+export { ROLE, roleHelpers, type RoleHelpers } from './launch/roles';
 export {
   CLAIM,
   MESSAGE_TYPES,
@@ -25,10 +25,10 @@ export {
   type NrpsClaim,
   type ResourceLinkClaim,
   type ToolPlatformClaim,
-} from './claims';
-export type { PendingLogin } from './login-state';
-export { JwksCache, defaultJwksCache, type JwksCacheOptions } from './jwks-cache';
-export { ltiErrorHandler, escapeHtml, type LtiErrorHandlerOptions } from './error-handler';
+} from './launch/claims';
+export type { PendingLogin } from './launch/login-state';
+export { JwksCache, defaultJwksCache, type JwksCacheOptions } from './launch/jwks-cache';
+export { ltiErrorHandler, escapeHtml, type LtiErrorHandlerOptions } from './http/error-handler';
 export type { LtiLogger } from './logger';
 export type { Deployment, LtiStore, Registration } from './stores/store';
 export {
@@ -38,6 +38,6 @@ export {
   type KnexStoreOptions,
   type RegisterPlatformInput,
 } from './stores/knex';
-export { migrationsDirectory } from './migrations';
-export { RequestBodyError } from './form-body';
+export { migrationsDirectory } from './stores/migrations';
+export { RequestBodyError } from './http/form-body';
 export * from './errors';

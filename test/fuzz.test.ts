@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { createLocalJWKSet, base64url } from 'jose';
 import request from 'supertest';
 import { CLAIM, LtiError } from '../lib';
-import { validateLtiClaims } from '../lib/validate-claims';
-import { verifyIdToken } from '../lib/verify-id-token';
-import type { PendingLogin } from '../lib/login-state';
+import { validateLtiClaims } from '../lib/launch/validate-claims';
+import { verifyIdToken } from '../lib/launch/verify-id-token';
+import type { PendingLogin } from '../lib/launch/login-state';
 import { DevPlatform } from '../dev/platform';
 import { LAUNCH_URL, createHarness, postLaunch, startLogin, type Harness } from './helpers/harness';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from '../errors';
-import { isSecureUrl } from '../secure-url';
+import { isSecureUrl } from '../http/secure-url';
 import type { Deployment, LtiStore, Registration } from './store';
 
 /** Fields to register a platform with {@link KnexStore.registerPlatform}. */

@@ -1,4 +1,4 @@
-import type { LtiLaunchContext } from './launch-context';
+import type { LtiLaunchContext } from '../launch/launch-context';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -3,7 +3,7 @@ import type { Session, SessionData } from 'express-session';
 
 /** A request's session with express-lti's fields. */
 export type LtiSession = Session & Partial<SessionData>;
-import { ConfigurationError, SessionUnavailableError } from './errors';
+import { ConfigurationError, SessionUnavailableError } from '../errors';
 
 /** The request's session, or a clear error when express-session is not mounted first. */
 export function requireSession(req: Request): LtiSession {

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { consoleLogger, type LtiLogger } from './logger';
+import { consoleLogger, type LtiLogger } from '../logger';
 
 /**
  * Say once when the session cookie cannot come back with the platform's

@@ -1,4 +1,4 @@
-import type { LtiSession } from './session';
+import type { LtiSession } from '../http/session';
 
 /** What a login leaves in the browser's session for its launch to check. */
 export interface PendingLogin {

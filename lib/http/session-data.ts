@@ -1,5 +1,5 @@
-import type { PendingLogin } from './login-state';
-import type { LtiSessionLaunch } from './launch-context';
+import type { PendingLogin } from '../launch/login-state';
+import type { LtiSessionLaunch } from '../launch/launch-context';
 
 declare module 'express-session' {
   interface SessionData {

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
-import { isConnectionError } from './connection-errors';
-import { LtiError, SessionUnavailableError } from './errors';
+import { isConnectionError } from '../stores/connection-errors';
+import { LtiError, SessionUnavailableError } from '../errors';
 
 /** Options of {@link ltiErrorHandler}. */
 export interface LtiErrorHandlerOptions {

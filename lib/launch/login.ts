@@ -1,16 +1,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AmbiguousRegistrationError, ConfigurationError, InvalidRequestError, RegistrationNotFoundError } from './errors';
-import { isSecureUrl } from './secure-url';
-import { formBodyParser } from './form-body';
+import { AmbiguousRegistrationError, ConfigurationError, InvalidRequestError, RegistrationNotFoundError } from '../errors';
+import { isSecureUrl } from '../http/secure-url';
+import { formBodyParser } from '../http/form-body';
 import { addPendingLogin } from './login-state';
-import { readParam, requestParams } from './params';
-import { randomToken } from './random';
-import { requireSession, saveSession } from './session';
-import { storeCall } from './store-call';
-import type { LtiStore } from './stores/store';
+import { readParam, requestParams } from '../http/params';
+import { randomToken } from '../random';
+import { requireSession, saveSession } from '../http/session';
+import { storeCall } from '../stores/store-call';
+import type { LtiStore } from '../stores/store';
 import { checkTargetLinkUri, normalizeOrigins } from './target-link-uri';
 import { checkSessionCookie } from './cookie-check';
-import { logRefusal, type LtiLogger } from './logger';
+import { logRefusal, type LtiLogger } from '../logger';
 
 /** Options of {@link ltiLogin}. */
 export interface LtiLoginOptions {

@@ -9,19 +9,19 @@ import {
   RegistrationNotFoundError,
   StateExpiredError,
   StateNotFoundError,
-} from './errors';
-import { formBodyParser } from './form-body';
+} from '../errors';
+import { formBodyParser } from '../http/form-body';
 import { defaultJwksCache, type JwksCache } from './jwks-cache';
 import { buildLaunchContext, toSessionLaunch } from './launch-context';
 import { takePendingLogin } from './login-state';
-import { readParam, readText } from './params';
+import { readParam, readText } from '../http/params';
 import { resolveDeployment, type DeploymentNotFoundHook } from './resolve-deployment';
-import { regenerateSession, requireSession, saveRegeneratedSession } from './session';
-import { storeCall } from './store-call';
-import type { LtiStore } from './stores/store';
+import { regenerateSession, requireSession, saveRegeneratedSession } from '../http/session';
+import { storeCall } from '../stores/store-call';
+import type { LtiStore } from '../stores/store';
 import { validateLtiClaims } from './validate-claims';
 import { verifyIdToken } from './verify-id-token';
-import { logRefusal, type LtiLogger, type RefusalContext } from './logger';
+import { logRefusal, type LtiLogger, type RefusalContext } from '../logger';
 
 /** Options of {@link ltiLaunch}. */
 export interface LtiLaunchOptions {

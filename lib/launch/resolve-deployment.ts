@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { LtiIdTokenClaims } from './claims';
-import { storeCall } from './store-call';
-import type { Deployment, LtiStore, Registration } from './stores/store';
+import { storeCall } from '../stores/store-call';
+import type { Deployment, LtiStore, Registration } from '../stores/store';
 
 /** What `onDeploymentNotFound` is told about the launch. */
 export interface DeploymentNotFoundInfo {

@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express';
-import { LtiError } from './errors';
+import { LtiError } from '../errors';
 
 /** A request body that could not be read (too large, wrong charset, cut short). */
 export class RequestBodyError extends LtiError {

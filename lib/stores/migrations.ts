@@ -6,6 +6,6 @@ import path from 'node:path';
  * their own knex config: `db.migrate.latest({ directory: migrationsDirectory })`.
  */
 export const migrationsDirectory: string = [
-  path.resolve(__dirname, '..', 'migrations'), // running from lib/ (sources)
-  path.resolve(__dirname, '..', '..', 'migrations'), // running from dist/lib/
-].find((dir) => existsSync(dir)) ?? path.resolve(__dirname, '..', '..', 'migrations');
+  path.resolve(__dirname, '..', '..', 'migrations'), // running from lib/stores/ (sources)
+  path.resolve(__dirname, '..', '..', '..', 'migrations'), // running from dist/lib/stores/
+].find((dir) => existsSync(dir)) ?? path.resolve(__dirname, '..', '..', '..', 'migrations');

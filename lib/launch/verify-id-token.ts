@@ -15,7 +15,7 @@ import {
   SignatureInvalidError,
   SigningKeyNotFoundError,
   TokenExpiredError,
-} from './errors';
+} from '../errors';
 import type { JWTVerifyGetKey, KeyLike } from 'jose';
 
 /** What {@link verifyIdToken} checks the token against. */

@@ -1,4 +1,4 @@
-import { TargetLinkUriNotAllowedError } from './errors';
+import { TargetLinkUriNotAllowedError } from '../errors';
 
 /** The origins (scheme://host:port) a login may send the browser back to. */
 export function normalizeOrigins(origins: readonly string[]): Set<string> {

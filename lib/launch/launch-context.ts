@@ -11,8 +11,8 @@ import {
   type ToolPlatformClaim,
 } from './claims';
 import { roleHelpers, type RoleHelpers } from './roles';
-import { isSecureUrl } from './secure-url';
-import type { Deployment, Registration } from './stores/store';
+import { isSecureUrl } from '../http/secure-url';
+import type { Deployment, Registration } from '../stores/store';
 
 /** What every launching user has, named or anonymous. */
 export interface LtiUserBase extends RoleHelpers {

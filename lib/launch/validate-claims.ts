@@ -6,10 +6,10 @@ import {
   LoginMismatchError,
   MissingClaimError,
   NonceMismatchError,
-} from './errors';
+} from '../errors';
 import type { PendingLogin } from './login-state';
-import { hasControlCharacters } from './params';
-import { isSecureUrl } from './secure-url';
+import { hasControlCharacters } from '../http/params';
+import { isSecureUrl } from '../http/secure-url';
 
 const SEC = '1EdTech Security Framework 1.0';
 const CORE = 'LTI Core 1.3';

@@ -1,4 +1,4 @@
-import { LtiError, StorageUnavailableError } from './errors';
+import { LtiError, StorageUnavailableError } from '../errors';
 
 /** Run a store call; anything it throws that is not ours becomes a 503. */
 export async function storeCall<T>(call: () => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { InvalidRequestError } from './errors';
+import { InvalidRequestError } from '../errors';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
