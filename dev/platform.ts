@@ -74,6 +74,10 @@ export class DevPlatform {
   jwksMode: JwksMode = 'ok';
   /** Requests the JWKS endpoint has received. */
   jwksRequests = 0;
+  /** The tool's JWKS URL: client assertions and deep-linking responses are verified against it. */
+  toolJwksUrl?: string;
+  /** Access tokens the platform has issued (token endpoint), by token. */
+  readonly accessTokens = new Map<string, { scopes: string[]; expiresAt: number }>();
   /** Keys served by the JWKS endpoint; `keys[0]` signs. */
   keys: SigningKey[] = [];
   private server?: http.Server;
@@ -116,6 +120,20 @@ export class DevPlatform {
       tokenEndpoint: this.tokenEndpoint,
       name: this.name,
     };
+  }
+
+  /** Issue an access token for `scopes` (what the token endpoint hands out). */
+  issueAccessToken(scopes: string[], ttlSeconds = 3600): { token: string; expiresIn: number } {
+    const token = randomUUID();
+    this.accessTokens.set(token, { scopes, expiresAt: Date.now() + ttlSeconds * 1000 });
+    return { token, expiresIn: ttlSeconds };
+  }
+
+  /** True when an `Authorization` header carries a live token granting `scope` (scheme in any case). */
+  checkAccessToken(authorization: string | undefined, scope: string): boolean {
+    const match = /^bearer\s+(\S+)$/i.exec(authorization ?? '');
+    const entry = match ? this.accessTokens.get(match[1]) : undefined;
+    return !!entry && entry.expiresAt > Date.now() && entry.scopes.includes(scope);
   }
 
   /** Add a feature's routes; they are tried in order before the built-in ones. */
