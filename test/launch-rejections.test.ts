@@ -445,6 +445,18 @@ describe('launch rejections', () => {
         'claim_missing',
         'deep_linking_settings.accept_presentation_document_targets',
       ],
+      [
+        'deep linking with an empty accept_types',
+        { [CLAIM.messageType]: DL, [CLAIM.deepLinkingSettings]: { ...dlSettings, accept_types: [] } },
+        'claim_invalid',
+        'deep_linking_settings.accept_types',
+      ],
+      [
+        'deep linking with an empty accept_presentation_document_targets',
+        { [CLAIM.messageType]: DL, [CLAIM.deepLinkingSettings]: { ...dlSettings, accept_presentation_document_targets: [] } },
+        'claim_invalid',
+        'deep_linking_settings.accept_presentation_document_targets',
+      ],
       ['context not an object', { [CLAIM.context]: 'course-101' }, 'claim_invalid', 'context'],
       ['context an array', { [CLAIM.context]: [{ id: 'course-101' }] }, 'claim_invalid', 'context'],
       ['context.id missing', { [CLAIM.context]: { label: 'LTI 101' } }, 'claim_missing', 'context.id'],
