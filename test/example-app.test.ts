@@ -174,7 +174,7 @@ describe('example app', () => {
     const ADMINS: Array<[string, string[]]> = [
       ['an institution administrator', [ROLE.institutionAdministrator]],
       ['a system administrator', [ROLE.systemAdministrator]],
-      ['a system SysAdmin (Canvas site admin)', [ROLE.systemSysAdmin]],
+      ['a system SysAdmin (Canvas site admin)', ['http://purl.imsglobal.org/vocab/lis/v2/system/person#SysAdmin']],
     ];
     it(`lets ${ADMINS.map(([who]) => who).join(', ')} activate`, async () => {
       for (const [i, [who, roles]] of ADMINS.entries()) {
