@@ -28,9 +28,16 @@ export interface Persona {
   roles: string[];
 }
 
-export const PERSONAS: Record<'instructor' | 'learner', Persona> = {
+export const PERSONAS: Record<'instructor' | 'learner' | 'administrator', Persona> = {
   instructor: { sub: 'user-instructor-1', name: 'Ada Instructor', email: 'ada@platform.test', roles: [ROLE.instructor] },
   learner: { sub: 'user-learner-1', name: 'Lin Learner', email: 'lin@platform.test', roles: [ROLE.learner] },
+  // An institution administrator (Canvas: an account admin) visiting the course.
+  administrator: {
+    sub: 'user-admin-1',
+    name: 'Ida Administrator',
+    email: 'ida@platform.test',
+    roles: [ROLE.institutionAdministrator, ROLE.contextAdministrator],
+  },
 };
 
 export const COURSE = { id: 'course-101', label: 'LTI 101', title: 'Introduction to LTI' };
@@ -61,7 +68,7 @@ export interface PlatformOptions {
   issuer?: string;
   /** Name shown on its pages. */
   name?: string;
-  /** Who a login_hint signs in (default: 'instructor' or 'learner' from PERSONAS). */
+  /** Who a login_hint signs in (default: 'instructor', 'learner' or 'administrator' from PERSONAS). */
   personaFor?: (loginHint: string) => Persona;
 }
 

@@ -82,6 +82,9 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
 
   // A deployment is one LMS installation of the tool (an institution, a course, ...).
   // Unknown ones go through onboarding so a person decides to turn the tool on there.
+  // Activating reaches beyond the course (in Canvas a deployment is often the whole
+  // account), so it takes an institution or system administrator: a course role such as
+  // Instructor, or its sub-roles TeachingAssistant, Grader or GuestInstructor, is not enough.
   const onDeploymentNotFound: DeploymentNotFoundHook = async (req, res, _next, { registration, deploymentId, claims }) => {
     const roles = roleHelpers(Array.isArray(claims[CLAIM.roles]) ? (claims[CLAIM.roles] as string[]) : []);
     req.session.onboarding = {
@@ -89,7 +92,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
       platformName: registration.name ?? registration.issuer,
       deploymentId,
       userName: typeof claims.name === 'string' ? claims.name : undefined,
-      canActivate: roles.isInstructor || roles.isAdministrator,
+      canActivate: roles.isPlatformAdministrator,
       csrf: randomBytes(24).toString('base64url'),
       expiresAt: Date.now() + ONBOARDING_TTL_MS,
     };

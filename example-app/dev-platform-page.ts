@@ -14,7 +14,7 @@ export interface DevPlatformPage {
 /** The page's forms start the real OIDC login: tool /lti/login → platform /auth → tool /lti/launch. */
 export function platformPageHtml(platform: DevPlatform, toolUrl: string, deploymentIds: string[]): string {
   const launchUrl = `${toolUrl}/lti/launch`;
-  const button = (deploymentId: string, loginHint: 'instructor' | 'learner', label: string) => {
+  const button = (deploymentId: string, loginHint: 'instructor' | 'learner' | 'administrator', label: string) => {
     const fields: Record<string, string> = {
       iss: platform.issuer,
       login_hint: loginHint,
@@ -32,7 +32,7 @@ export function platformPageHtml(platform: DevPlatform, toolUrl: string, deploym
     .map(
       (id, i) => `<h2>Deployment <code>${e(id)}</code></h2>
 <p class="note">${i === 0 ? "The platform's default deployment." : 'Another installation of the tool on this platform (say, another department).'}</p>
-<div class="launch">${button(id, 'instructor', 'Launch as Instructor')} ${button(id, 'learner', 'Launch as Learner')}</div>`,
+<div class="launch">${button(id, 'administrator', 'Launch as Administrator')} ${button(id, 'instructor', 'Launch as Instructor')} ${button(id, 'learner', 'Launch as Learner')}</div>`,
     )
     .join('\n');
   return page(

@@ -7,7 +7,7 @@ export interface PendingOnboarding {
   platformName: string;
   deploymentId: string;
   userName?: string;
-  /** Decided from the verified roles claim at launch, never from the form. */
+  /** Decided from the verified roles claim at launch (institution or system administrator), never from the form. */
   canActivate: boolean;
   /** The form must carry it back: in production the cookie is SameSite=None, so it alone does not stop CSRF. */
   csrf: string;
@@ -82,7 +82,8 @@ export function onboardingPage(pending: PendingOnboarding): string {
   if (!pending.canActivate) {
     return page(
       'This tool is not set up yet',
-      `${intro}<p>An instructor or administrator of your course needs to activate it first. Please try again later.</p>`,
+      `${intro}<p>Please ask your administrator to enable this tool: only an administrator of ${e(pending.platformName)}
+(an institution or system administrator) can turn it on. Then open the tool again from your course.</p>`,
     );
   }
   return page(
@@ -105,9 +106,10 @@ Go back to your course and launch the tool again.</p>${launchAgain(devPlatformUr
 
 export function refusedPage(): string {
   return page(
-    'Only instructors can activate this tool',
-    `<p>Sorry, activating the tool needs an instructor or administrator role in the course.
-Please ask your instructor to launch it once and activate it.</p>`,
+    'Only an administrator can enable this tool',
+    `<p>Sorry, turning the tool on needs an administrator of your learning platform (an institution or
+system administrator); a course role such as instructor or teaching assistant is not enough.
+Please ask your administrator to enable this tool.</p>`,
   );
 }
 

@@ -1,8 +1,12 @@
+import { quoted, safeText } from './safe-text';
+
 /**
  * Every failure of a login or launch is one of these classes. Each has a stable
  * `code` (safe to branch on and to show), an HTTP `status`, and `spec`: the spec
  * section the check enforces. Messages name the problem but never echo a token,
- * a secret or a stack.
+ * a secret or a stack; a value that came with the request is quoted, capped and
+ * stripped of control characters (`safeText`), so a message is safe to log.
+ * Error pages never show messages: see `ltiErrorHandler`.
  */
 export class LtiError extends Error {
   /** Stable, machine-readable error code, e.g. `nonce_replayed`. */
@@ -57,8 +61,8 @@ export class RegistrationNotFoundError extends LtiError {
       'registration_not_found',
       400,
       clientId === undefined
-        ? `No platform is registered for issuer ${JSON.stringify(issuer)}.`
-        : `No platform is registered for issuer ${JSON.stringify(issuer)} with client_id ${JSON.stringify(clientId)}.`,
+        ? `No platform is registered for issuer ${quoted(issuer)}.`
+        : `No platform is registered for issuer ${quoted(issuer)} with client_id ${quoted(clientId)}.`,
       `${SEC} §5.1.1.1`,
     );
   }
@@ -70,7 +74,7 @@ export class AmbiguousRegistrationError extends LtiError {
     super(
       'registration_ambiguous',
       400,
-      `Issuer ${JSON.stringify(issuer)} has several registrations and the login did not send client_id.`,
+      `Issuer ${quoted(issuer)} has several registrations and the login did not send client_id.`,
       `${CORE} §4.1.3`,
     );
   }
@@ -115,13 +119,13 @@ export class PlatformAuthError extends LtiError {
   constructor(
     /** The platform's `error` value (e.g. `login_required`). */
     readonly platformError: string,
-    /** The platform's `error_description`, if any. Render it escaped. */
+    /** The platform's `error_description`, if any (posted by anyone: escape it before showing it). */
     readonly description: string | undefined,
   ) {
     super(
       'platform_error',
       401,
-      `The platform refused the authentication request: ${platformError}${description ? ` (${description})` : ''}.`,
+      `The platform refused the authentication request: ${safeText(platformError, 64)}${description ? ` (${safeText(description, 200)})` : ''}.`,
       'OpenID Connect Core §3.1.2.6',
     );
   }
@@ -132,14 +136,14 @@ export class PlatformAuthError extends LtiError {
 /** The id_token is not a well-formed compact JWS with a JSON payload. */
 export class MalformedTokenError extends LtiError {
   constructor(detail: string) {
-    super('token_malformed', 401, `The id_token is malformed: ${detail}.`, `${SEC} §5.1.3 step 1`);
+    super('token_malformed', 401, `The id_token is malformed: ${safeText(detail, 200)}.`, `${SEC} §5.1.3 step 1`);
   }
 }
 
 /** The id_token signature does not verify against the platform's keys. */
 export class SignatureInvalidError extends LtiError {
   constructor(detail: string) {
-    super('signature_invalid', 401, `The id_token signature is not valid: ${detail}.`, `${SEC} §5.1.3 step 1`);
+    super('signature_invalid', 401, `The id_token signature is not valid: ${safeText(detail, 200)}.`, `${SEC} §5.1.3 step 1`);
   }
 }
 
@@ -149,7 +153,7 @@ export class AlgorithmNotAllowedError extends LtiError {
     super(
       'algorithm_not_allowed',
       401,
-      `The id_token is signed with ${alg === undefined ? 'an algorithm' : JSON.stringify(alg)} this tool does not accept` +
+      `The id_token is signed with ${alg === undefined ? 'an algorithm' : quoted(alg, 32)} this tool does not accept` +
         (allowed.length ? ` (accepted: ${allowed.join(', ')}).` : '.'),
       `${SEC} §5.1.3 step 6, §6.1; RFC 8725 §3.1`,
     );
@@ -178,7 +182,7 @@ export class KeyIdMissingError extends LtiError {
 /** The platform's key set could not be fetched or used (down, slow, junk, empty). */
 export class JwksUnavailableError extends LtiError {
   constructor(detail: string, options?: { cause?: unknown }) {
-    super('jwks_unavailable', 503, `The platform's key set could not be used: ${detail}.`, `${SEC} §6.3`, options);
+    super('jwks_unavailable', 503, `The platform's key set could not be used: ${safeText(detail, 200)}.`, `${SEC} §6.3`, options);
   }
 }
 
@@ -267,7 +271,7 @@ export class DeploymentNotFoundError extends LtiError {
     super(
       'deployment_not_found',
       403,
-      `Deployment ${JSON.stringify(deploymentId)} is not registered with this tool.`,
+      `Deployment ${quoted(deploymentId, 255)} is not registered with this tool.`,
       `${CORE} §5.3.3`,
     );
   }

@@ -35,7 +35,7 @@ describe('example app', () => {
   });
 
   /** Login as the platform page's form does, then the platform's real /auth page, then its auto-post. */
-  async function launch(agent: Agent, loginHint: 'instructor' | 'learner', deploymentId = platform.deploymentId) {
+  async function launch(agent: Agent, loginHint: 'instructor' | 'learner' | 'administrator', deploymentId = platform.deploymentId) {
     const login = await agent
       .post('/lti/login')
       .type('form')
@@ -56,14 +56,14 @@ describe('example app', () => {
   }
 
   /** A launch whose id_token carries `persona` (the platform's /auth only knows its two personas). */
-  async function launchAs(agent: Agent, persona: Persona) {
+  async function launchAs(agent: Agent, persona: Persona, deploymentId = platform.deploymentId) {
     const login = await agent
       .get('/lti/login')
       .query({ iss: platform.issuer, login_hint: 'x', target_link_uri: `${TOOL}/lti/launch`, client_id: platform.clientId })
       .expect(302);
     const nonce = new URL(login.headers.location as string).searchParams.get('nonce')!;
     const state = new URL(login.headers.location as string).searchParams.get('state')!;
-    const idToken = await platform.sign(platform.launchClaims({ nonce, targetLinkUri: `${TOOL}/lti/launch`, persona }));
+    const idToken = await platform.sign(platform.launchClaims({ nonce, targetLinkUri: `${TOOL}/lti/launch`, persona, hint: { deploymentId } }));
     return agent.post('/lti/launch').type('form').send({ id_token: idToken, state });
   }
 
@@ -79,16 +79,16 @@ describe('example app', () => {
     return agent.post('/onboarding').type('form').send({ csrf: csrfOf(page.text) });
   }
 
-  it('sends the first launch of a new deployment to onboarding, which an instructor completes', async () => {
+  it('sends the first launch of a new deployment to onboarding, which an institution administrator completes', async () => {
     const agent = request.agent(tool.app);
-    const first = await launch(agent, 'instructor');
+    const first = await launch(agent, 'administrator');
     assert.equal(first.status, 303, first.text);
     assert.equal(first.headers.location, '/onboarding');
 
     const page = await agent.get('/onboarding').expect(200);
     assert.match(page.text, new RegExp(platform.deploymentId));
     assert.match(page.text, /Development platform/);
-    assert.ok(csrfOf(page.text), 'an instructor gets the activation form');
+    assert.ok(csrfOf(page.text), 'an administrator gets the activation form');
     assert.deepEqual(await store.listDeployments(), []);
 
     const done = await agent.post('/onboarding').type('form').send({ csrf: csrfOf(page.text) }).expect(200);
@@ -110,16 +110,16 @@ describe('example app', () => {
     const agent = request.agent(tool.app);
     assertRedirect(await launch(agent, 'learner'), '/onboarding');
     const page = await agent.get('/onboarding').expect(200);
-    assert.match(page.text, /instructor or administrator/);
+    assert.match(page.text, /ask your administrator to enable this tool/);
     assert.equal(csrfOf(page.text), undefined, 'no activation form for a learner');
     const refused = await agent.post('/onboarding').type('form').send({ csrf: 'anything' }).expect(403);
-    assert.match(refused.text, /Only instructors can activate/);
+    assert.match(refused.text, /Only an administrator can enable this tool/);
     assert.deepEqual(await store.listDeployments(), []);
   });
 
   it('needs the form token to activate, and has nothing to activate without a launch', async () => {
     const agent = request.agent(tool.app);
-    assertRedirect(await launch(agent, 'instructor'), '/onboarding');
+    assertRedirect(await launch(agent, 'administrator'), '/onboarding');
     await agent.post('/onboarding').type('form').send({ csrf: 'forged' }).expect(403);
     await request(tool.app).post('/onboarding').type('form').send({ csrf: 'x' }).expect(400).expect(/Nothing to activate/);
     assert.deepEqual(await store.listDeployments(), []);
@@ -127,7 +127,7 @@ describe('example app', () => {
 
   it('treats each deployment separately', async () => {
     const agent = request.agent(tool.app);
-    assertRedirect(await launch(agent, 'instructor'), '/onboarding');
+    assertRedirect(await launch(agent, 'administrator'), '/onboarding');
     assert.equal((await onboard(agent)).status, 200);
     assertRedirect(await launch(agent, 'learner'), '/app');
     assertRedirect(await launch(agent, 'learner', 'dev-deployment-2'), '/onboarding');
@@ -135,13 +135,57 @@ describe('example app', () => {
 
   it("escapes the user's name on /app", async () => {
     const agent = request.agent(tool.app);
-    assertRedirect(await launch(agent, 'instructor'), '/onboarding');
+    assertRedirect(await launch(agent, 'administrator'), '/onboarding');
     assert.equal((await onboard(agent)).status, 200);
     const evil: Persona = { ...PERSONAS.instructor, name: '<script>alert("x")</script> & Co' };
     assertRedirect(await launchAs(agent, evil), '/app');
     const app = await agent.get('/app').expect(200);
     assert.ok(app.text.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co'), app.text);
     assert.ok(!app.text.includes('<script>'));
+  });
+
+  describe('who may activate a deployment', () => {
+    const MEMBERSHIP = 'http://purl.imsglobal.org/vocab/lis/v2/membership';
+    const persona = (roles: string[]): Persona => ({ ...PERSONAS.instructor, roles });
+    // Course roles, however senior in the course: activating reaches beyond it (account-wide in Canvas).
+    const COURSE_ROLES: Array<[string, string[]]> = [
+      ['an Instructor', [ROLE.instructor]],
+      ['an Instructor (short form)', ['Instructor']],
+      ['a teaching assistant', [ROLE.instructor, ROLE.teachingAssistant]],
+      ['a grader', [`${MEMBERSHIP}/Instructor#Grader`]],
+      ['a guest instructor', [`${MEMBERSHIP}/Instructor#GuestInstructor`]],
+      ['a course (context) administrator', [ROLE.contextAdministrator]],
+      ['an institution Instructor', ['http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor', ROLE.instructor]],
+    ];
+    for (const [who, roles] of COURSE_ROLES) {
+      it(`refuses to let ${who} activate, with an "ask your administrator" page`, async () => {
+        const agent = request.agent(tool.app);
+        assertRedirect(await launchAs(agent, persona(roles)), '/onboarding');
+        const page = await agent.get('/onboarding').expect(200);
+        assert.match(page.text, /ask your administrator to enable this tool/);
+        // Even with the session's own form token (were it ever shown), the POST is refused.
+        const refused = await agent.post('/onboarding').type('form').send({ csrf: csrfOf(page.text) ?? 'none' });
+        assert.equal(refused.status, 403, refused.text);
+        assert.match(refused.text, /ask your administrator to enable this tool/);
+        assert.deepEqual(await store.listDeployments(), [], 'no deployment activated');
+      });
+    }
+
+    const ADMINS: Array<[string, string[]]> = [
+      ['an institution administrator', [ROLE.institutionAdministrator]],
+      ['a system administrator', [ROLE.systemAdministrator]],
+      ['a system SysAdmin (Canvas site admin)', ['http://purl.imsglobal.org/vocab/lis/v2/system/person#SysAdmin']],
+    ];
+    it(`lets ${ADMINS.map(([who]) => who).join(', ')} activate`, async () => {
+      for (const [i, [who, roles]] of ADMINS.entries()) {
+        const agent = request.agent(tool.app);
+        const deploymentId = `deployment-${i}`;
+        assertRedirect(await launchAs(agent, persona(roles), deploymentId), '/onboarding');
+        assert.equal((await onboard(agent)).status, 200, who);
+        assert.ok((await store.listDeployments(registration.id)).some((d) => d.deploymentId === deploymentId), who);
+        assertRedirect(await launchAs(agent, PERSONAS.learner, deploymentId), '/app');
+      }
+    });
   });
 
   it('shows a friendly page on /app without a launch', async () => {
@@ -159,6 +203,7 @@ describe('example app', () => {
     assert.match(html, /<title>Development platform<\/title>/);
     assert.equal(html.match(/Launch as Instructor/g)?.length, 2);
     assert.equal(html.match(/Launch as Learner/g)?.length, 2);
+    assert.equal(html.match(/Launch as Administrator/g)?.length, 2, 'someone who can activate a deployment');
     assert.match(html, /action="http:\/\/127.0.0.1:3000\/lti\/login"/);
     assert.match(html, /name="lti_message_hint" value="\{&quot;deploymentId&quot;:&quot;d-2&quot;\}"/);
   });

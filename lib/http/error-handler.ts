@@ -1,25 +1,25 @@
 import type { ErrorRequestHandler } from 'express';
 import { isConnectionError } from '../stores/connection-errors';
 import { LtiError, SessionUnavailableError } from '../errors';
+import { ERROR_PAGE_CSP, escapeHtml, renderErrorPage } from './error-pages';
+
+export { escapeHtml };
 
 /** Options of {@link ltiErrorHandler}. */
 export interface LtiErrorHandlerOptions {
-  /** Called with every LtiError (e.g. to log `err.code`); never gets the token. */
+  /** Called with every LtiError (e.g. to log `err.code` and `err.message`); never gets the token. */
   onError?: (err: LtiError) => void;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escape text for HTML: platform error descriptions are attacker-controlled. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
-
 /**
- * Render LtiErrors: JSON `{ error: { code, message, spec } }` when the client
- * prefers JSON, a small HTML page otherwise. A database connection failure
- * raised by the session middleware (before ours runs) is answered as
- * `session_unavailable` (503). Other errors pass through to `next`.
+ * Render LtiErrors. Browsers get a small page with a fixed text for the error's
+ * code (what to do next), the code and the spec section, and nothing that came
+ * with the request, under `Content-Security-Policy: default-src 'none'`. Clients
+ * that prefer JSON get `{ error: { code, message, spec } }`, where `message` is
+ * the developer's detail (request values in it are capped and stripped of
+ * control characters). A database connection failure raised by the session
+ * middleware (before ours runs) is answered as `session_unavailable` (503).
+ * Other errors pass through to `next`.
  */
 export function ltiErrorHandler(options: LtiErrorHandlerOptions = {}): ErrorRequestHandler {
   return (raw, req, res, next) => {
@@ -27,18 +27,11 @@ export function ltiErrorHandler(options: LtiErrorHandlerOptions = {}): ErrorRequ
     const err = !(raw instanceof LtiError) && !req.session && isConnectionError(raw) ? new SessionUnavailableError({ cause: raw }) : raw;
     if (!(err instanceof LtiError) || res.headersSent) return next(raw);
     options.onError?.(err);
-    res.status(err.status).set('Cache-Control', 'no-store');
-    const body = { code: err.code, message: err.message, spec: err.spec };
+    res.status(err.status).set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     if (req.accepts(['html', 'json']) === 'json') {
-      res.json({ error: body });
+      res.json({ error: { code: err.code, message: err.message, spec: err.spec } });
       return;
     }
-    res
-      .type('html')
-      .send(
-        `<!doctype html><html><head><meta charset="utf-8"><title>Launch failed</title></head>` +
-          `<body><h1>Launch failed</h1><p>${escapeHtml(err.message)}</p>` +
-          `<p><small>Error code: <code>${escapeHtml(err.code)}</code></small></p></body></html>`,
-      );
+    res.set('Content-Security-Policy', ERROR_PAGE_CSP).type('html').send(renderErrorPage(err));
   };
 }

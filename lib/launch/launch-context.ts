@@ -11,7 +11,7 @@ import {
   type ToolPlatformClaim,
 } from './claims';
 import { roleHelpers, type RoleHelpers } from './roles';
-import { isSecureUrl } from '../http/secure-url';
+import { isSecurePlatformUrl } from '../http/secure-url';
 import type { Deployment, Registration } from '../stores/store';
 
 /** What every launching user has, named or anonymous. */
@@ -103,14 +103,15 @@ const DOCUMENT_TARGETS = new Set(['frame', 'iframe', 'window']);
 
 /**
  * launch_presentation is advice for display: fields outside the spec (an
- * unknown document_target, a return_url that is not https) are dropped rather
- * than failing the launch, so a tool never redirects to an insecure URL.
+ * unknown document_target, a return_url that is not https, or http on loopback
+ * in production) are dropped rather than failing the launch, so a tool never
+ * redirects to an insecure URL.
  */
 function launchPresentation(value: unknown): LaunchPresentationClaim | undefined {
   if (value === undefined) return undefined;
   const presentation = { ...(value as LaunchPresentationClaim) };
   if (presentation.document_target !== undefined && !DOCUMENT_TARGETS.has(presentation.document_target)) delete presentation.document_target;
-  if (presentation.return_url !== undefined && !(typeof presentation.return_url === 'string' && isSecureUrl(presentation.return_url))) {
+  if (presentation.return_url !== undefined && !(typeof presentation.return_url === 'string' && isSecurePlatformUrl(presentation.return_url))) {
     delete presentation.return_url;
   }
   for (const key of ['height', 'width'] as const) if (presentation[key] !== undefined && typeof presentation[key] !== 'number') delete presentation[key];

@@ -9,7 +9,7 @@ import {
 } from '../errors';
 import type { PendingLogin } from './login-state';
 import { hasControlCharacters } from '../http/params';
-import { isSecureUrl } from '../http/secure-url';
+import { isSecurePlatformUrl } from '../http/secure-url';
 
 const SEC = '1EdTech Security Framework 1.0';
 const CORE = 'LTI Core 1.3';
@@ -164,13 +164,15 @@ function validateDeepLinkingSettings(claims: Claims): void {
   const spec = `${DL} §4.4.1`;
   const settings = requireObject(claims, CLAIM.deepLinkingSettings, spec, 'deep_linking_settings');
   const returnUrl = requireString(settings, 'deep_link_return_url', spec, undefined, 'deep_linking_settings.deep_link_return_url');
-  if (!isSecureUrl(returnUrl)) {
+  if (!isSecurePlatformUrl(returnUrl)) {
     throw new InvalidClaimError('deep_linking_settings.deep_link_return_url', 'is not an https URL', `${spec}; ${CORE} §3.5`);
   }
   for (const key of ['accept_types', 'accept_presentation_document_targets']) {
     const label = `deep_linking_settings.${key}`;
     if (settings[key] === undefined) throw new MissingClaimError(label, spec);
     optionalStringArray(settings, key, label, spec);
+    // A platform that accepts no item type, or no target, leaves the tool no answer it could send.
+    if ((settings[key] as string[]).length === 0) throw new InvalidClaimError(label, 'is empty: the platform accepts nothing to return', spec);
   }
   for (const key of ['accept_multiple', 'accept_lineitem', 'auto_create']) {
     optionalOfType(settings, key, 'boolean', `deep_linking_settings.${key}`, spec);
