@@ -10,6 +10,7 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jos
 import { CLAIM } from '../lib/launch/claims';
 import { ROLE } from '../lib/launch/roles';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
+import { MOVED_JWKS_PATH, isAbusiveJwksMode, serveAbusiveJwks, type AbusiveJwksMode } from './jwks-abuse';
 
 /**
  * A route of a platform feature (token endpoint, AGS, NRPS, deep-linking
@@ -19,7 +20,7 @@ import type { RegisterPlatformInput } from '../lib/stores/knex';
 export type PlatformRoute = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean> | boolean;
 
 /** How the JWKS endpoint behaves, for failure-mode tests. */
-export type JwksMode = 'ok' | 'error' | 'junk' | 'empty' | 'hang';
+export type JwksMode = 'ok' | 'error' | 'junk' | 'empty' | 'hang' | AbusiveJwksMode;
 
 export interface Persona {
   sub: string;
@@ -256,7 +257,7 @@ export class DevPlatform {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     for (const route of this.routes) if (await route(req, res, url)) return;
-    if (url.pathname === '/jwks') return this.serveJwks(res);
+    if (url.pathname === '/jwks' || url.pathname === MOVED_JWKS_PATH) return this.serveJwks(res, url.pathname === MOVED_JWKS_PATH);
     if (url.pathname === '/auth') {
       const { redirectUri, idToken, state } = await this.authorize(url.searchParams);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -267,9 +268,13 @@ export class DevPlatform {
     res.end('not found');
   }
 
-  private serveJwks(res: http.ServerResponse): void {
+  private serveJwks(res: http.ServerResponse, moved = false): void {
     this.jwksRequests++;
-    switch (this.jwksMode) {
+    const mode = moved ? 'ok' : this.jwksMode;
+    if (isAbusiveJwksMode(mode)) {
+      return serveAbusiveJwks(mode, res, { keys: this.keys.map((k) => k.publicJwk), url: this.url, hanging: this.hanging });
+    }
+    switch (mode) {
       case 'hang':
         this.hanging.add(res);
         return;

@@ -27,7 +27,7 @@ export {
   type ToolPlatformClaim,
 } from './launch/claims';
 export type { PendingLogin } from './launch/login-state';
-export { JwksCache, defaultJwksCache, type JwksCacheOptions } from './launch/jwks-cache';
+export { JwksCache, defaultJwksCache, type JwksCacheOptions, type SigningKeySource } from './launch/jwks-cache';
 export { ltiErrorHandler, escapeHtml, type LtiErrorHandlerOptions } from './http/error-handler';
 export type { LtiLogger } from './logger';
 export type { Deployment, LtiStore, Registration } from './stores/store';

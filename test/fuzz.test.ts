@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createLocalJWKSet, base64url } from 'jose';
+import { base64url } from 'jose';
+import { staticKeySource } from '../lib/launch/jwks-cache';
 import request from 'supertest';
 import { CLAIM, LtiError } from '../lib';
 import { validateLtiClaims } from '../lib/launch/validate-claims';
@@ -43,7 +44,7 @@ describe('fuzzing', function () {
       expiresAt: Date.now() + 60_000,
     };
     const check = async (t: string) => {
-      const keys = createLocalJWKSet({ keys: platform.keys.map((k) => k.publicJwk) });
+      const keys = staticKeySource({ keys: platform.keys.map((k) => k.publicJwk) });
       const payload = await verifyIdToken(t, keys, { ...VERIFY, issuer: platform.issuer, clientId: platform.clientId });
       validateLtiClaims(payload, { clientId: platform.clientId, pending, trustedAudiences: new Set(), allowAnonymous: false });
       return payload;

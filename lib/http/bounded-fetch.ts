@@ -51,7 +51,9 @@ export async function boundedFetch(url: string, options: BoundedFetchOptions): P
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new FetchProblem('timeout', url, `no complete answer within ${options.timeoutMs} ms`)), options.timeoutMs);
   const onAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // A signal aborted before the call fires no event: honour it now.
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await follow(url, options, controller.signal);
   } catch (err) {
@@ -74,7 +76,7 @@ async function follow(url: string, options: BoundedFetchOptions, signal: AbortSi
     if (!REDIRECTS.has(res.status)) {
       return { status: res.status, headers: res.headers, body: await readCapped(res, current, options.maxBytes), url: current };
     }
-    await res.body?.cancel();
+    discard(res.body);
     const location = res.headers.get('location');
     const next = location ? new URL(location, current) : undefined;
     if (!next || next.origin !== new URL(current).origin) {
@@ -93,7 +95,7 @@ async function follow(url: string, options: BoundedFetchOptions, signal: AbortSi
 async function readCapped(res: Response, url: string, maxBytes: number): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
+    discard(res.body);
     throw new FetchProblem('too_large', url, `answer larger than ${maxBytes} bytes`);
   }
   if (!res.body) return Buffer.alloc(0);
@@ -105,10 +107,15 @@ async function readCapped(res: Response, url: string, maxBytes: number): Promise
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel();
+      reader.cancel().catch(() => undefined);
       throw new FetchProblem('too_large', url, `answer larger than ${maxBytes} bytes`);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks);
+}
+
+/** Drop a body we will not read; never waited on, so a peer that stalls cannot hold us. */
+function discard(body: ReadableStream<Uint8Array> | null): void {
+  body?.cancel().catch(() => undefined);
 }

@@ -13,10 +13,9 @@ import {
   MalformedTokenError,
   MissingClaimError,
   SignatureInvalidError,
-  SigningKeyNotFoundError,
   TokenExpiredError,
 } from '../errors';
-import type { JWTVerifyGetKey, KeyLike } from 'jose';
+import type { SigningKeySource } from './jwks-cache';
 
 /** What {@link verifyIdToken} checks the token against. */
 export interface VerifyIdTokenOptions {
@@ -41,10 +40,11 @@ const SEC = '1EdTech Security Framework 1.0';
 const KEY_HEADERS = ['jku', 'jwk', 'x5u'] as const;
 
 /**
- * Verify the id_token's signature against the platform's key set and its
- * standard claims (iss, aud, exp, iat). Every failure becomes a typed LtiError.
+ * Verify the id_token's signature against the platform's keys (from
+ * `keySource`, which applies the key policy) and its standard claims (iss,
+ * aud, exp, iat). Every failure becomes a typed LtiError.
  */
-export async function verifyIdToken(token: string, keySet: JWTVerifyGetKey, options: VerifyIdTokenOptions): Promise<LtiIdTokenClaims> {
+export async function verifyIdToken(token: string, keySource: SigningKeySource, options: VerifyIdTokenOptions): Promise<LtiIdTokenClaims> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
@@ -68,22 +68,18 @@ export async function verifyIdToken(token: string, keySet: JWTVerifyGetKey, opti
     maxTokenAge: options.maxTokenAgeSeconds,
     requiredClaims: ['exp', 'iat'],
   };
-  try {
-    return (await jwtVerify(token, keySet, verifyOptions)).payload as LtiIdTokenClaims;
-  } catch (err) {
-    if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw toLtiError(err);
-    // Several keys share the kid (a platform mid-rotation): try each of them.
-    let last: unknown = err;
-    for await (const key of err as unknown as AsyncIterable<KeyLike>) {
-      try {
-        return (await jwtVerify(token, key, verifyOptions)).payload as LtiIdTokenClaims;
-      } catch (inner) {
-        last = inner;
-        if (!(inner instanceof errors.JWSSignatureVerificationFailed)) break;
-      }
+  // At most a few keys share a kid (a platform mid-rotation); the key source bounds them.
+  const keys = await keySource.keysFor(kid, alg);
+  let last: unknown;
+  for (const key of keys) {
+    try {
+      return (await jwtVerify(token, key, verifyOptions)).payload as LtiIdTokenClaims;
+    } catch (err) {
+      last = err;
+      if (!(err instanceof errors.JWSSignatureVerificationFailed)) break;
     }
-    throw toLtiError(last);
   }
+  throw toLtiError(last);
 }
 
 function toLtiError(err: unknown): LtiError {
@@ -101,14 +97,11 @@ function toLtiError(err: unknown): LtiError {
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return new SignatureInvalidError('it does not match the key');
   if (err instanceof errors.JOSEAlgNotAllowed) return new AlgorithmNotAllowedError(undefined, []);
-  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) return new SigningKeyNotFoundError();
-  if (err instanceof errors.JWKSTimeout) return new JwksUnavailableError('the request timed out', { cause: err });
-  if (err instanceof errors.JWKSInvalid) return new JwksUnavailableError('the response is not a JSON Web Key Set', { cause: err });
   if (err instanceof errors.JWTInvalid || err instanceof errors.JWSInvalid) {
     return new MalformedTokenError(err.message.replace(/\.$/, ''));
   }
   if (err instanceof errors.JOSENotSupported) return new MalformedTokenError('it uses an unsupported feature');
   if (err instanceof errors.JOSEError) return new JwksUnavailableError(err.message.replace(/\.$/, ''), { cause: err });
-  // Network failures (ECONNREFUSED, reset, bad JSON) from the key set fetch.
-  return new JwksUnavailableError('the key set request failed', { cause: err });
+  // A key jose will not use for this token (should not pass the key policy).
+  return new JwksUnavailableError('its key cannot be used', { cause: err });
 }
