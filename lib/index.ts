@@ -2,7 +2,9 @@
  * express-lti: make an Express app an LTI 1.3 tool.
  *
  * Mount `ltiLogin()` and `ltiLaunch()`, back them with `createKnexStore(db)`,
- * and run the migrations in `migrationsDirectory`.
+ * and run the migrations in `migrationsDirectory`. For calls to the platform
+ * after the launch, publish the tool's keys with `ltiJwks({ store })` and get
+ * access tokens with an `AccessTokenClient`.
  * @packageDocumentation
  */
 import './http/request-data';
@@ -39,5 +41,17 @@ export {
   type RegisterPlatformInput,
 } from './stores/knex';
 export { migrationsDirectory } from './stores/migrations';
+export type { ToolKeySource, ToolSigningKey } from './keys/tool-key-source';
+export type { ToolJwks, ToolKeyOptions, ToolKeyRotation, ToolKeyStore, ToolPublicJwk } from './keys/knex-tool-keys';
+export { ltiJwks, type LtiJwksOptions } from './keys/jwks-route';
+export { AccessTokenClient, type AccessTokenClientOptions } from './services/access-token';
+export { LtiServiceError, bodyExcerpt, type ServiceErrorDetails } from './services/errors';
+export {
+  TokenEndpointMissingError,
+  TokenEndpointUnavailableError,
+  TokenRequestFailedError,
+  TokenResponseInvalidError,
+  TokenScopeInvalidError,
+} from './services/token-errors';
 export { RequestBodyError } from './http/form-body';
 export * from './errors';
