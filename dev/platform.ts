@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
-import { CLAIM } from '../lib/launch/claims';
+import { CLAIM, type DeepLinkingSettingsClaim } from '../lib/launch/claims';
 import { ROLE } from '../lib/launch/roles';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
 
@@ -52,6 +52,8 @@ export interface MessageHint {
   deploymentId?: string;
   messageType?: 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest';
   resourceLinkId?: string;
+  /** Deep Linking settings to send instead of the defaults (data, accept_types, accept_multiple…), merged over them. */
+  deepLinking?: Partial<DeepLinkingSettingsClaim>;
 }
 
 export interface PlatformOptions {
@@ -193,6 +195,7 @@ export class DevPlatform {
         deep_link_return_url: `${this.url}/deep-link-return`,
         accept_types: ['ltiResourceLink'],
         accept_presentation_document_targets: ['iframe', 'window'],
+        ...input.hint?.deepLinking,
       };
     }
     for (const [name, value] of Object.entries(input.overrides ?? {})) {

@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
+import {
+  CLAIM,
+  DL_CLAIM,
+  deepLinkingLaunch,
+  sendDeepLinkingResponse,
+  type DeepLinkingContentItem,
+  type DeepLinkingLaunch,
+  type DeepLinkingSettingsClaim,
+  type SendDeepLinkingResponseOptions,
+} from '../lib';
+import { mountDeepLinkingReturn, type DeepLinkingReturn } from '../dev/platform-deep-linking';
+import { createHarness, postLaunch, startLogin, type Harness } from './helpers/harness';
+import { countingKeySource, makeTestKey, parseResponsePage, postJwt, serveJwks, type TestJwksServer, type TestKey } from './helpers/deep-linking';
+
+const QUIZ: DeepLinkingContentItem = {
+  type: 'ltiResourceLink',
+  title: 'Quiz 1',
+  url: 'https://tool.test/lti/launch?quiz=1',
+  lineItem: { scoreMaximum: 10, label: 'Quiz 1', resourceId: 'quiz-1', tag: 'quiz', gradesReleased: true },
+  custom: { quiz_id: '1' },
+};
+
+describe('deep linking: response through the platform', () => {
+  let h: Harness;
+  let dlReturn: DeepLinkingReturn;
+  let key: TestKey;
+  let jwks: TestJwksServer;
+  let keys: ReturnType<typeof countingKeySource>;
+  /** What the tool's launch handler answers; `keepOnly` keeps deepLinkingLaunch(req.lti) in the session instead. */
+  let answer: { items: DeepLinkingContentItem[]; options?: Partial<SendDeepLinkingResponseOptions>; keepOnly?: boolean };
+
+  beforeEach(async () => {
+    key = await makeTestKey();
+    jwks = await serveJwks([key.publicJwk]);
+    keys = countingKeySource({ signingKey: async () => key });
+    answer = { items: [QUIZ] };
+    h = await createHarness({
+      launch: { autoCreateDeployments: true },
+      afterLaunch: async (req, res) => {
+        if (answer.keepOnly) {
+          (req.session as unknown as { dl: DeepLinkingLaunch }).dl = deepLinkingLaunch(req.lti);
+          res.json({ kept: true });
+          return;
+        }
+        await sendDeepLinkingResponse(res, req.lti, answer.items, { keys, ...answer.options });
+      },
+    });
+    h.platform.toolJwksUrl = jwks.url;
+    dlReturn = mountDeepLinkingReturn(h.platform);
+  });
+  afterEach(async () => {
+    await h.close();
+    await jwks.close();
+  });
+
+  /** A real login and LtiDeepLinkingRequest launch (settings merged over the platform's defaults). */
+  async function launchDeepLinking(settings: Partial<DeepLinkingSettingsClaim> = {}, messageType = 'LtiDeepLinkingRequest') {
+    const agent = request.agent(h.app);
+    const { location } = await startLogin(h, agent, { lti_message_hint: JSON.stringify({ messageType, deepLinking: settings }) });
+    const { idToken, state } = await h.platform.authorize(location.searchParams);
+    return postLaunch(agent, { id_token: idToken, state });
+  }
+
+  async function expectOk(launched: ReturnType<typeof launchDeepLinking>) {
+    const res = await launched;
+    assert.equal(res.status, 200, res.text);
+    return res;
+  }
+
+  it('answers with a page that posts a signed JWT the platform verifies and stores', async () => {
+    const res = await launchDeepLinking();
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.headers['content-type'], /^text\/html/);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const page = parseResponsePage(res.text);
+    assert.equal(page.action, `${h.platform.url}/deep-link-return`);
+    assert.ok(page.hasSubmitButton, 'a visible submit button: works without JavaScript');
+    // The auto-submit script runs under the page's own CSP, by nonce.
+    assert.ok(page.scriptNonce);
+    assert.equal(res.headers['content-security-policy'], `default-src 'none'; script-src 'nonce-${page.scriptNonce}'; base-uri 'none'`);
+
+    const posted = await postJwt(page.action, page.jwt);
+    assert.equal(posted.status, 200, posted.text);
+    assert.match(posted.text, /ltiResourceLink: Quiz 1/);
+    assert.equal(dlReturn.responses.length, 1);
+    assert.deepEqual(dlReturn.items, [
+      {
+        type: 'ltiResourceLink',
+        title: 'Quiz 1',
+        url: 'https://tool.test/lti/launch?quiz=1',
+        lineItem: { scoreMaximum: 10, label: 'Quiz 1', resourceId: 'quiz-1', tag: 'quiz', gradesReleased: true },
+        custom: { quiz_id: '1' },
+      },
+    ]);
+    const claims = dlReturn.responses[0].claims;
+    assert.equal(claims.iss, h.platform.clientId);
+    assert.equal(claims.aud, h.platform.issuer);
+    assert.equal(claims[CLAIM.deploymentId], h.platform.deploymentId);
+    assert.equal(claims[CLAIM.messageType], 'LtiDeepLinkingResponse');
+    assert.equal(claims[CLAIM.version], '1.3.0');
+    assert.equal(claims.exp! - claims.iat!, 300);
+    assert.ok(typeof claims.nonce === 'string' && claims.nonce.length >= 43);
+    assert.equal(DL_CLAIM.data in claims, false, 'no data claim when the request had none');
+  });
+
+  it('signs with the current key (kid in the header); the platform refuses it against another key set', async () => {
+    const page = parseResponsePage((await expectOk(launchDeepLinking())).text);
+    const header = decodeProtectedHeader(page.jwt);
+    assert.deepEqual(header, { alg: 'RS256', kid: key.kid, typ: 'JWT' });
+    // Another key published under the same kid: the signature cannot verify.
+    const impostor = await makeTestKey(key.kid);
+    const wrong = await serveJwks([impostor.publicJwk]);
+    try {
+      h.platform.toolJwksUrl = wrong.url;
+      const refused = await postJwt(page.action, page.jwt);
+      assert.equal(refused.status, 400);
+      assert.match(refused.text, /does not verify \(ERR_JWS_SIGNATURE_VERIFICATION_FAILED/);
+      assert.equal(dlReturn.responses.length, 0);
+      // The right key set verifies the very same JWT.
+      h.platform.toolJwksUrl = jwks.url;
+      assert.equal((await postJwt(page.action, page.jwt)).status, 200);
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it('echoes data exactly when the request had it', async () => {
+    const data = `csrf=1&x="<b>'é\u2028 ` + 'x'.repeat(500);
+    const page = parseResponsePage((await expectOk(launchDeepLinking({ data }))).text);
+    assert.equal(decodeJwt(page.jwt)[DL_CLAIM.data], data);
+    assert.equal((await postJwt(page.action, page.jwt)).status, 200);
+    assert.equal(dlReturn.responses[0].data, data);
+  });
+
+  it('sends msg, log, errormsg and errorlog when given', async () => {
+    answer = { items: [], options: { message: 'Added nothing', log: 'picker closed', errorMessage: 'Nothing chosen', errorLog: 'empty selection' } };
+    const page = parseResponsePage((await expectOk(launchDeepLinking())).text);
+    assert.equal((await postJwt(page.action, page.jwt)).status, 200);
+    const [received] = dlReturn.responses;
+    assert.deepEqual(
+      [received.msg, received.log, received.errormsg, received.errorlog],
+      ['Added nothing', 'picker closed', 'Nothing chosen', 'empty selection'],
+    );
+    assert.deepEqual(received.contentItems, []);
+  });
+
+  it('refuses a type outside accept_types: typed error, nothing signed or posted', async () => {
+    answer = { items: [{ type: 'link', url: 'https://example.org/page', title: 'Page' }] };
+    const res = await launchDeepLinking({ accept_types: ['ltiResourceLink'] });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 'deep_linking_item_not_accepted');
+    assert.match(res.body.error.message, /type "link" is not in accept_types/);
+    assert.match(res.body.error.spec, /Deep Linking 2\.0/);
+    assert.equal(keys.calls, 0, 'no key was taken: nothing was signed');
+    assert.doesNotMatch(res.text, /eyJ/);
+    assert.equal(dlReturn.responses.length + dlReturn.refusals.length, 0);
+  });
+
+  it('refuses several items unless accept_multiple is true', async () => {
+    answer = { items: [QUIZ, { ...QUIZ, title: 'Quiz 2' }] };
+    for (const settings of [{}, { accept_multiple: false }]) {
+      const res = await launchDeepLinking(settings);
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, 'deep_linking_item_not_accepted');
+      assert.match(res.body.error.message, /2 items, but the platform accepts one/);
+    }
+    assert.equal(keys.calls, 0);
+    const page = parseResponsePage((await expectOk(launchDeepLinking({ accept_multiple: true }))).text);
+    assert.equal((await postJwt(page.action, page.jwt)).status, 200);
+    assert.deepEqual(dlReturn.items.map((item) => item.title), ['Quiz 1', 'Quiz 2']);
+  });
+
+  it('refuses to answer a resource-link launch', async () => {
+    const res = await launchDeepLinking({}, 'LtiResourceLinkRequest');
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 'deep_linking_not_requested');
+    assert.match(res.body.error.message, /"LtiResourceLinkRequest"/);
+    assert.equal(keys.calls, 0);
+  });
+
+  it('escapes a hostile return URL and never shows item text in the page', async () => {
+    const returnUrl = `${h.platform.url}/deep-link-return?x="><script>alert(1)</script>&y='<img src=x onerror=alert(2)>`;
+    answer = { items: [{ ...QUIZ, title: '</script><script>alert(3)</script>', text: '"><img src=x onerror=alert(4)>' }] };
+    const res = await expectOk(launchDeepLinking({ deep_link_return_url: returnUrl }));
+    assert.equal((res.text.match(/<script/g) ?? []).length, 1, 'only the page\'s own script');
+    assert.doesNotMatch(res.text, /<img|<script>alert|alert\(3\)/);
+    const rawAction = /action="([^"]*)"/.exec(res.text)![1];
+    assert.doesNotMatch(rawAction, /[<>"']/, 'every special character of the URL is an entity');
+    const page = parseResponsePage(res.text);
+    assert.equal(page.action, returnUrl, 'the escaped action reads back as the exact URL');
+    const posted = await postJwt(page.action, page.jwt);
+    assert.equal(posted.status, 200, posted.text);
+    assert.equal(dlReturn.items[0].title, '</script><script>alert(3)</script>');
+    // The platform's own page escapes what it received too.
+    assert.doesNotMatch(posted.text, /<script>alert|<img/);
+  });
+
+  it('uses the app\'s CSP nonce when given, and leaves its CSP header alone', async () => {
+    answer = { items: [QUIZ], options: { cspNonce: 'app-nonce-123' } };
+    const res = await expectOk(launchDeepLinking());
+    assert.equal(parseResponsePage(res.text).scriptNonce, 'app-nonce-123');
+    assert.equal(res.headers['content-security-policy'], undefined);
+  });
+
+  it('answers on a later request from what deepLinkingLaunch() kept in the session', async () => {
+    h.app.post('/picked', async (req, res) => {
+      const kept = (req.session as unknown as { dl: DeepLinkingLaunch }).dl;
+      await sendDeepLinkingResponse(res, kept, [QUIZ], { keys });
+    });
+    answer = { items: [], keepOnly: true };
+    const agent = request.agent(h.app);
+    const { location } = await startLogin(h, agent, {
+      lti_message_hint: JSON.stringify({ messageType: 'LtiDeepLinkingRequest', deepLinking: { data: 'opaque' } }),
+    });
+    const { idToken, state } = await h.platform.authorize(location.searchParams);
+    const kept = await postLaunch(agent, { id_token: idToken, state });
+    assert.equal(kept.status, 200, kept.text);
+    assert.equal(keys.calls, 0);
+    const page = parseResponsePage((await agent.post('/picked').expect(200)).text);
+    assert.equal((await postJwt(page.action, page.jwt)).status, 200);
+    assert.equal(dlReturn.responses[0].data, 'opaque');
+    assert.equal(dlReturn.responses[0].claims[CLAIM.deploymentId], h.platform.deploymentId);
+  });
+
+  describe('the platform\'s return endpoint', () => {
+    it('refuses a replayed response, a GET, a post without JWT, and junk', async () => {
+      const page = parseResponsePage((await expectOk(launchDeepLinking())).text);
+      assert.equal((await postJwt(page.action, page.jwt)).status, 200);
+      const replay = await postJwt(page.action, page.jwt);
+      assert.equal(replay.status, 400);
+      assert.match(replay.text, /replayed/);
+      const get = await fetch(page.action, { signal: AbortSignal.timeout(5_000) });
+      assert.equal(get.status, 400);
+      const none = await fetch(page.action, { method: 'POST', body: new URLSearchParams({ jwt: page.jwt }), signal: AbortSignal.timeout(5_000) });
+      assert.equal(none.status, 400);
+      assert.equal((await postJwt(page.action, 'not.a.jwt')).status, 400);
+      assert.equal(dlReturn.responses.length, 1);
+      assert.equal(dlReturn.refusals.length, 4);
+    });
+
+    it('refuses a response with a wrong iss, aud, deployment, message type, version, or one expired', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const valid = {
+        iss: h.platform.clientId,
+        aud: h.platform.issuer,
+        iat: now,
+        exp: now + 300,
+        [CLAIM.deploymentId]: h.platform.deploymentId,
+        [CLAIM.messageType]: 'LtiDeepLinkingResponse',
+        [CLAIM.version]: '1.3.0',
+        [DL_CLAIM.contentItems]: [],
+      };
+      const sign = (claims: Record<string, unknown>) =>
+        new SignJWT({ nonce: randomUUID(), ...claims }).setProtectedHeader({ alg: 'RS256', kid: key.kid }).sign(key.privateKey);
+      const url = `${h.platform.url}/deep-link-return`;
+      const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+        ['iss', { ...valid, iss: 'another-client' }, /"iss" claim/],
+        ['aud', { ...valid, aud: 'https://other.platform' }, /"aud" claim/],
+        ['deployment', { ...valid, [CLAIM.deploymentId]: 'other-deployment' }, /deployment_id/],
+        ['message type', { ...valid, [CLAIM.messageType]: 'LtiDeepLinkingRequest' }, /message_type/],
+        ['version', { ...valid, [CLAIM.version]: '1.1' }, /version/],
+        ['expired', { ...valid, iat: now - 400, exp: now - 100 }, /ERR_JWT_EXPIRED/],
+        ['items not a list', { ...valid, [DL_CLAIM.contentItems]: { type: 'link' } }, /content_items/],
+      ];
+      for (const [name, claims, reason] of cases) {
+        const res = await postJwt(url, await sign(claims));
+        assert.equal(res.status, 400, name);
+        assert.match(res.text, reason, name);
+      }
+      assert.equal((await postJwt(url, await sign(valid))).status, 200, 'the control verifies');
+      assert.equal(dlReturn.responses.length, 1);
+    });
+  });
+});
