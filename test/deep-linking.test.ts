@@ -148,6 +148,69 @@ describe('deep linking: response through the platform', () => {
     assert.deepEqual(received.contentItems, []);
   });
 
+  it('maps every item type to the spec\'s JSON member names, leaving out what was not given', async () => {
+    answer = {
+      items: [
+        {
+          type: 'ltiResourceLink',
+          url: 'https://tool.test/lti/launch?a=1',
+          title: 'Essay',
+          text: 'Write it',
+          icon: { url: 'https://tool.test/icon.png', width: 32, height: 32 },
+          thumbnail: { url: 'https://tool.test/thumb.png', width: 90, height: 60 },
+          lineItem: { scoreMaximum: 87.5, label: 'Essay', resourceId: 'essay-1', tag: 'graded', gradesReleased: false },
+          custom: { essay: '1', due: '$ResourceLink.submission.endDateTime' },
+          window: { targetName: 'essays', width: 800, height: 600, windowFeatures: 'menubar=no' },
+          iframe: { width: 640, height: 480 },
+          available: { startDateTime: '2026-03-01T09:00:00Z', endDateTime: '2026-04-01T09:00:00.000+02:00' },
+          submission: { startDateTime: '2026-03-02T09:00:00Z', endDateTime: '2026-03-20T17:00:00Z' },
+          extensions: { 'https://canvas.instructure.com/lti/submission_type': { type: 'external_tool' } },
+        },
+        { type: 'link', url: 'https://example.org/a', embed: { html: '<p>a</p>' }, iframe: { src: 'https://example.org/embed', width: 300, height: 200 } },
+        { type: 'file', url: 'https://tool.test/files/a.pdf', title: 'A', mediaType: 'application/pdf', expiresAt: '2026-12-01T00:00:00Z' },
+        { type: 'html', html: '<h2>Hello</h2>', title: 'Fragment' },
+        { type: 'image', url: 'https://tool.test/img.png', width: 400, height: 300, text: 'An image' },
+        { type: 'ltiResourceLink' },
+      ],
+    };
+    const page = parseResponsePage(
+      (
+        await expectOk(
+          launchDeepLinking({
+            accept_types: ['ltiResourceLink', 'link', 'file', 'html', 'image'],
+            accept_multiple: true,
+            accept_presentation_document_targets: ['iframe', 'window', 'embed'],
+            accept_media_types: 'image/*,application/pdf',
+          }),
+        )
+      ).text,
+    );
+    assert.equal((await postJwt(page.action, page.jwt)).status, 200);
+    // Written out by hand from DL 2.0 §3: the exact JSON the platform receives.
+    assert.deepEqual(dlReturn.items, [
+      {
+        type: 'ltiResourceLink',
+        url: 'https://tool.test/lti/launch?a=1',
+        title: 'Essay',
+        text: 'Write it',
+        icon: { url: 'https://tool.test/icon.png', width: 32, height: 32 },
+        thumbnail: { url: 'https://tool.test/thumb.png', width: 90, height: 60 },
+        lineItem: { label: 'Essay', scoreMaximum: 87.5, resourceId: 'essay-1', tag: 'graded', gradesReleased: false },
+        custom: { essay: '1', due: '$ResourceLink.submission.endDateTime' },
+        window: { targetName: 'essays', width: 800, height: 600, windowFeatures: 'menubar=no' },
+        iframe: { width: 640, height: 480 },
+        available: { startDateTime: '2026-03-01T09:00:00Z', endDateTime: '2026-04-01T09:00:00.000+02:00' },
+        submission: { startDateTime: '2026-03-02T09:00:00Z', endDateTime: '2026-03-20T17:00:00Z' },
+        'https://canvas.instructure.com/lti/submission_type': { type: 'external_tool' },
+      },
+      { type: 'link', url: 'https://example.org/a', embed: { html: '<p>a</p>' }, iframe: { width: 300, height: 200, src: 'https://example.org/embed' } },
+      { type: 'file', url: 'https://tool.test/files/a.pdf', title: 'A', mediaType: 'application/pdf', expiresAt: '2026-12-01T00:00:00Z' },
+      { type: 'html', html: '<h2>Hello</h2>', title: 'Fragment' },
+      { type: 'image', url: 'https://tool.test/img.png', width: 400, height: 300, text: 'An image' },
+      { type: 'ltiResourceLink' },
+    ]);
+  });
+
   it('refuses a type outside accept_types: typed error, nothing signed or posted', async () => {
     answer = { items: [{ type: 'link', url: 'https://example.org/page', title: 'Page' }] };
     const res = await launchDeepLinking({ accept_types: ['ltiResourceLink'] });
