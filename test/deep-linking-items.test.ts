@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { jwtVerify, importJWK } from 'jose';
+import { decodeJwt, jwtVerify, importJWK } from 'jose';
 import {
   DL_CLAIM,
   DeepLinkingInvalidItemError,
@@ -125,6 +125,12 @@ describe('deep linking: content item checks before signing', () => {
     const empty = await jwtVerify(await createDeepLinkingResponse(launch, [], { keys }), await importJWK(key.publicJwk, 'RS256'));
     assert.deepEqual(empty.payload[DL_CLAIM.contentItems], []);
     assert.equal(keys.calls, 2);
+  });
+
+  it('makes a fresh nonce for each of 20 concurrent responses', async () => {
+    const keys = countingKeySource({ signingKey: async () => key });
+    const jwts = await Promise.all(Array.from({ length: 20 }, () => createDeepLinkingResponse(launchWith(), [], { keys })));
+    assert.equal(new Set(jwts.map((jwt) => decodeJwt(jwt).nonce)).size, 20);
   });
 
   it('refuses http on loopback in production', async () => {

@@ -5,6 +5,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   CLAIM,
   DL_CLAIM,
+  StorageUnavailableError,
   deepLinkingLaunch,
   sendDeepLinkingResponse,
   type DeepLinkingContentItem,
@@ -262,6 +263,15 @@ describe('deep linking: response through the platform', () => {
     assert.doesNotMatch(posted.text, /<script>alert|<img/);
   });
 
+  it('a key source that fails gives the tool\'s error, no page and nothing posted', async () => {
+    answer = { items: [QUIZ], options: { keys: { signingKey: () => Promise.reject(new StorageUnavailableError()) } } };
+    const res = await launchDeepLinking();
+    assert.equal(res.status, 503);
+    assert.equal(res.body.error.code, 'storage_unavailable');
+    assert.doesNotMatch(res.text, /JWT|eyJ/);
+    assert.equal(dlReturn.responses.length + dlReturn.refusals.length, 0);
+  });
+
   it('uses the app\'s CSP nonce when given, and leaves its CSP header alone', async () => {
     answer = { items: [QUIZ], options: { cspNonce: 'app-nonce-123' } };
     const res = await expectOk(launchDeepLinking());
@@ -303,6 +313,13 @@ describe('deep linking: response through the platform', () => {
       assert.equal((await postJwt(page.action, 'not.a.jwt')).status, 400);
       assert.equal(dlReturn.responses.length, 1);
       assert.equal(dlReturn.refusals.length, 4);
+    });
+
+    it('of 12 concurrent posts of one response exactly one is accepted', async () => {
+      const page = parseResponsePage((await expectOk(launchDeepLinking())).text);
+      const results = await Promise.all(Array.from({ length: 12 }, () => postJwt(page.action, page.jwt)));
+      assert.deepEqual(results.map((r) => r.status).sort(), [200, ...Array(11).fill(400)]);
+      assert.equal(dlReturn.responses.length, 1);
     });
 
     it('refuses a response with a wrong iss, aud, deployment, message type, version, or one expired', async () => {
