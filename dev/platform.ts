@@ -10,6 +10,7 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jos
 import { CLAIM, type DeepLinkingSettingsClaim } from '../lib/launch/claims';
 import { ROLE } from '../lib/launch/roles';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
+import { tokenRoute, type SeenAssertion, type TokenMode } from './platform-token';
 
 /**
  * A route of a platform feature (token endpoint, AGS, NRPS, deep-linking
@@ -65,6 +66,10 @@ export interface PlatformOptions {
   name?: string;
   /** Who a login_hint signs in (default: 'instructor' or 'learner' from PERSONAS). */
   personaFor?: (loginHint: string) => Persona;
+  /** The tool's JWKS URL (client assertions are verified against it); can also be set later. */
+  toolJwksUrl?: string;
+  /** The `aud` the token endpoint requires instead of its URL (as Brightspace). */
+  tokenAudience?: string;
 }
 
 export class DevPlatform {
@@ -82,20 +87,34 @@ export class DevPlatform {
   readonly accessTokens = new Map<string, { scopes: string[]; expiresAt: number }>();
   /** Keys served by the JWKS endpoint; `keys[0]` signs. */
   keys: SigningKey[] = [];
+  /** How the token endpoint (dev/platform-token.ts) behaves, for failure-mode tests. */
+  tokenMode: TokenMode = 'ok';
+  /** Requests the token endpoint has received. */
+  tokenRequests = 0;
+  /** Lifetime of the access tokens the token endpoint issues, in seconds. */
+  tokenTtlSeconds = 3600;
+  /** The `aud` the token endpoint requires instead of its own URL (Brightspace); undefined: the token URL. */
+  tokenAudience?: string;
+  /** Client assertions the token endpoint accepted, oldest first. */
+  readonly assertions: SeenAssertion[] = [];
+  /** Responses held open on purpose (hang / slow modes); close() destroys them. */
+  readonly hanging = new Set<http.ServerResponse>();
   private server?: http.Server;
   private readonly routes: PlatformRoute[] = [];
-  private readonly hanging = new Set<http.ServerResponse>();
 
   private constructor(private readonly options: PlatformOptions) {
     this.clientId = options.clientId ?? 'dev-tool-client';
     this.deploymentId = options.deploymentId ?? 'dev-deployment-1';
     this.name = options.name ?? 'Development platform';
+    this.toolJwksUrl = options.toolJwksUrl;
+    this.tokenAudience = options.tokenAudience;
   }
 
   /** Start a platform on a free loopback port. */
   static async start(options: PlatformOptions = {}): Promise<DevPlatform> {
     const platform = new DevPlatform(options);
     platform.keys = [await makeKey()];
+    platform.route(tokenRoute(platform));
     await platform.listen();
     return platform;
   }
@@ -120,6 +139,7 @@ export class DevPlatform {
       authEndpoint: this.authEndpoint,
       jwksUrl: this.jwksUrl,
       tokenEndpoint: this.tokenEndpoint,
+      tokenAudience: this.tokenAudience ?? null,
       name: this.name,
     };
   }

@@ -39,6 +39,18 @@ export {
   type RegisterPlatformInput,
 } from './stores/knex';
 export { migrationsDirectory } from './stores/migrations';
+export type { ToolKeySource, ToolSigningKey } from './keys/tool-key-source';
+export type { ToolJwks, ToolKeyOptions, ToolKeyRotation, ToolKeyStore, ToolPublicJwk } from './keys/knex-tool-keys';
+export { ltiJwks, type LtiJwksOptions } from './keys/jwks-route';
+export { AccessTokenClient, type AccessTokenClientOptions } from './services/access-token';
+export { LtiServiceError, bodyExcerpt, type ServiceErrorDetails } from './services/errors';
+export {
+  TokenEndpointMissingError,
+  TokenEndpointUnavailableError,
+  TokenRequestFailedError,
+  TokenResponseInvalidError,
+  TokenScopeInvalidError,
+} from './services/token-errors';
 export { RequestBodyError } from './http/form-body';
 export {
   CONTENT_ITEM_TYPES,
