@@ -41,6 +41,8 @@ export interface DeepLinkingReturn {
   readonly items: Array<Record<string, unknown>>;
   /** The reasons of refused posts, oldest first. */
   readonly refusals: string[];
+  /** Deployment ids a response may name (add the platform's other deployments here). */
+  readonly deploymentIds: Set<string>;
 }
 
 class Refusal extends Error {}
@@ -67,12 +69,12 @@ function optionalString(claims: Record<string, unknown>, name: string, label: st
   return value;
 }
 
-/** Add the Deep Linking return endpoint to `platform`. */
+/** Add the Deep Linking return endpoint to `platform` (`DevPlatform.start()` mounts one at `/deep-link-return`). */
 export function mountDeepLinkingReturn(platform: DevPlatform, options: DeepLinkingReturnOptions = {}): DeepLinkingReturn {
   const path = options.path ?? '/deep-link-return';
   const deploymentIds = new Set(options.deploymentIds ?? [platform.deploymentId]);
   const seenNonces = new Set<string>();
-  const received: DeepLinkingReturn = { responses: [], items: [], refusals: [] };
+  const received: DeepLinkingReturn = { responses: [], items: [], refusals: [], deploymentIds };
   let jwks: { url: string; set: ReturnType<typeof createRemoteJWKSet> } | undefined;
 
   function toolKeys(): ReturnType<typeof createRemoteJWKSet> {

@@ -11,6 +11,7 @@ import { CLAIM, type DeepLinkingSettingsClaim } from '../lib/launch/claims';
 import { ROLE } from '../lib/launch/roles';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
 import { tokenRoute, type SeenAssertion, type TokenMode } from './platform-token';
+import { mountDeepLinkingReturn, type DeepLinkingReturn } from './platform-deep-linking';
 
 /**
  * A route of a platform feature (token endpoint, AGS, NRPS, deep-linking
@@ -85,6 +86,8 @@ export class DevPlatform {
   toolJwksUrl?: string;
   /** Access tokens the platform has issued (token endpoint), by token. */
   readonly accessTokens = new Map<string, { scopes: string[]; expiresAt: number }>();
+  /** The deep-linking return endpoint (dev/platform-deep-linking.ts): the responses and content items it verified. */
+  deepLinkReturn!: DeepLinkingReturn;
   /** Keys served by the JWKS endpoint; `keys[0]` signs. */
   keys: SigningKey[] = [];
   /** How the token endpoint (dev/platform-token.ts) behaves, for failure-mode tests. */
@@ -115,6 +118,7 @@ export class DevPlatform {
     const platform = new DevPlatform(options);
     platform.keys = [await makeKey()];
     platform.route(tokenRoute(platform));
+    platform.deepLinkReturn = mountDeepLinkingReturn(platform);
     await platform.listen();
     return platform;
   }

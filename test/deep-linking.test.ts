@@ -13,9 +13,9 @@ import {
   type DeepLinkingSettingsClaim,
   type SendDeepLinkingResponseOptions,
 } from '../lib';
-import { mountDeepLinkingReturn, type DeepLinkingReturn } from '../dev/platform-deep-linking';
+import type { DeepLinkingReturn } from '../dev/platform-deep-linking';
 import { createHarness, postLaunch, startLogin, type Harness } from './helpers/harness';
-import { countingKeySource, makeTestKey, parseResponsePage, postJwt, serveJwks, type TestJwksServer, type TestKey } from './helpers/deep-linking';
+import { countingKeySource, makeTestKey, parseResponsePage, postJwt, serveJwks } from './helpers/deep-linking';
 
 const QUIZ: DeepLinkingContentItem = {
   type: 'ltiResourceLink',
@@ -28,16 +28,12 @@ const QUIZ: DeepLinkingContentItem = {
 describe('deep linking: response through the platform', () => {
   let h: Harness;
   let dlReturn: DeepLinkingReturn;
-  let key: TestKey;
-  let jwks: TestJwksServer;
+  /** The harness's knex store (tool keys at rest, served by ltiJwks at the platform's toolJwksUrl), counting signatures. */
   let keys: ReturnType<typeof countingKeySource>;
   /** What the tool's launch handler answers; `keepOnly` keeps deepLinkingLaunch(req.lti) in the session instead. */
   let answer: { items: DeepLinkingContentItem[]; options?: Partial<SendDeepLinkingResponseOptions>; keepOnly?: boolean };
 
   beforeEach(async () => {
-    key = await makeTestKey();
-    jwks = await serveJwks([key.publicJwk]);
-    keys = countingKeySource({ signingKey: async () => key });
     answer = { items: [QUIZ] };
     h = await createHarness({
       launch: { autoCreateDeployments: true },
@@ -50,13 +46,11 @@ describe('deep linking: response through the platform', () => {
         await sendDeepLinkingResponse(res, req.lti, answer.items, { keys, ...answer.options });
       },
     });
-    h.platform.toolJwksUrl = jwks.url;
-    dlReturn = mountDeepLinkingReturn(h.platform);
+    keys = countingKeySource(h.store);
+    dlReturn = h.platform.deepLinkReturn;
+    assert.equal(h.platform.toolJwksUrl, `${h.toolUrl}/lti/jwks`);
   });
-  afterEach(async () => {
-    await h.close();
-    await jwks.close();
-  });
+  afterEach(() => h.close());
 
   /** A real login and LtiDeepLinkingRequest launch (settings merged over the platform's defaults). */
   async function launchDeepLinking(settings: Partial<DeepLinkingSettingsClaim> = {}, messageType = 'LtiDeepLinkingRequest') {
@@ -110,23 +104,42 @@ describe('deep linking: response through the platform', () => {
 
   it('signs with the current key (kid in the header); the platform refuses it against another key set', async () => {
     const page = parseResponsePage((await expectOk(launchDeepLinking())).text);
-    const header = decodeProtectedHeader(page.jwt);
-    assert.deepEqual(header, { alg: 'RS256', kid: key.kid, typ: 'JWT' });
+    const current = await h.store.signingKey();
+    assert.deepEqual(decodeProtectedHeader(page.jwt), { alg: 'RS256', kid: current.kid, typ: 'JWT' });
+    const served = (await (await fetch(h.platform.toolJwksUrl!)).json()) as { keys: Array<{ kid: string }> };
+    assert.ok(served.keys.some((k) => k.kid === current.kid), 'the tool JWKS publishes the signing kid');
     // Another key published under the same kid: the signature cannot verify.
-    const impostor = await makeTestKey(key.kid);
+    const impostor = await makeTestKey(current.kid);
     const wrong = await serveJwks([impostor.publicJwk]);
+    const toolJwksUrl = h.platform.toolJwksUrl;
     try {
       h.platform.toolJwksUrl = wrong.url;
       const refused = await postJwt(page.action, page.jwt);
       assert.equal(refused.status, 400);
       assert.match(refused.text, /does not verify \(ERR_JWS_SIGNATURE_VERIFICATION_FAILED/);
       assert.equal(dlReturn.responses.length, 0);
-      // The right key set verifies the very same JWT.
-      h.platform.toolJwksUrl = jwks.url;
+      // The tool's own key set verifies the very same JWT.
+      h.platform.toolJwksUrl = toolJwksUrl;
       assert.equal((await postJwt(page.action, page.jwt)).status, 200);
     } finally {
       await wrong.close();
     }
+  });
+
+  it('after a key rotation the next response has the new kid, and the platform verifies both', async () => {
+    const before = parseResponsePage((await expectOk(launchDeepLinking())).text);
+    const oldKid = decodeProtectedHeader(before.jwt).kid;
+    assert.equal((await postJwt(before.action, before.jwt)).status, 200, 'the platform has fetched (and cached) the key set');
+    const signedBeforeRotation = parseResponsePage((await expectOk(launchDeepLinking())).text);
+    const rotation = await h.store.rotateToolKeys();
+    assert.equal(rotation.retired, oldKid);
+    const after = parseResponsePage((await expectOk(launchDeepLinking())).text);
+    const newKid = decodeProtectedHeader(after.jwt).kid;
+    assert.equal(newKid, rotation.current);
+    assert.notEqual(newKid, oldKid);
+    assert.equal((await postJwt(after.action, after.jwt)).status, 200, 'new key verifies');
+    assert.equal((await postJwt(signedBeforeRotation.action, signedBeforeRotation.jwt)).status, 200, 'the retired key is still published');
+    assert.deepEqual(dlReturn.responses.map((r) => r.kid), [oldKid, newKid, oldKid]);
   });
 
   it('echoes data exactly when the request had it', async () => {
@@ -334,6 +347,7 @@ describe('deep linking: response through the platform', () => {
         [CLAIM.version]: '1.3.0',
         [DL_CLAIM.contentItems]: [],
       };
+      const key = await h.store.signingKey();
       const sign = (claims: Record<string, unknown>) =>
         new SignJWT({ nonce: randomUUID(), ...claims }).setProtectedHeader({ alg: 'RS256', kid: key.kid }).sign(key.privateKey);
       const url = `${h.platform.url}/deep-link-return`;
