@@ -133,6 +133,17 @@ describe('deep linking: content item checks before signing', () => {
     assert.equal(new Set(jwts.map((jwt) => decodeJwt(jwt).nonce)).size, 20);
   });
 
+  it('refuses a return URL that is not https (a launch rebuilt by the app), signing nothing', async () => {
+    const keys = countingKeySource({ signingKey: async () => key });
+    for (const url of ['javascript:alert(1)', 'http://platform.test/return', '/relative']) {
+      await assert.rejects(createDeepLinkingResponse(launchWith({ deep_link_return_url: url }), [], { keys }), {
+        code: 'deep_linking_invalid_item',
+        field: 'deep_link_return_url',
+      });
+    }
+    assert.equal(keys.calls, 0);
+  });
+
   it('refuses http on loopback in production', async () => {
     const saved = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
@@ -165,6 +176,8 @@ describe('deep linking: content item checks before signing', () => {
     });
     await assert.rejects(createDeepLinkingResponse({ ...launchWith(), deepLinking: undefined }, [], { keys }), { code: 'deep_linking_not_requested' });
     assert.throws(() => deepLinkingLaunch({ ...launchWith(), messageType: 'LtiResourceLinkRequest' }), { code: 'deep_linking_not_requested' });
+    // A picker reached after the session lost the launch.
+    await assert.rejects(createDeepLinkingResponse(undefined as never, [], { keys }), { code: 'deep_linking_not_requested' });
     assert.equal(keys.calls, 0);
   });
 

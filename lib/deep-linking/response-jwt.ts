@@ -6,7 +6,7 @@ import type { ToolKeySource } from '../keys/tool-key-source';
 import { toContentItemJson, type DeepLinkingContentItem } from './content-items';
 import { requireDeepLinkingLaunch, type DeepLinkingLaunch } from './deep-linking-launch';
 import { DeepLinkingInvalidItemError } from './errors';
-import { validateContentItems } from './validate-items';
+import { isAllowedUrl, validateContentItems } from './validate-items';
 
 /** Claim names of the Deep Linking response (DL §4.5). */
 export const DL_CLAIM = {
@@ -60,6 +60,10 @@ export async function createDeepLinkingResponse(
   const lifetime = options.expiresInSeconds ?? 300;
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 3600) {
     throw new ConfigurationError('expiresInSeconds must be an integer from 1 to 3600.');
+  }
+  // Checked at launch too; a launch rebuilt by the app must not turn the form into a javascript: link.
+  if (!isAllowedUrl(dl.deepLinking.deep_link_return_url)) {
+    throw new DeepLinkingInvalidItemError(-1, 'deep_link_return_url', 'must be an absolute https URL', 'LTI Deep Linking 2.0 §4.4.1; LTI Core 1.3 §3.5');
   }
   validateContentItems(items, dl.deepLinking);
 

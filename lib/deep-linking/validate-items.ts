@@ -11,7 +11,7 @@ const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** https, or http on loopback outside production (development platforms). */
-function isAllowedUrl(value: unknown): boolean {
+export function isAllowedUrl(value: unknown): boolean {
   if (typeof value !== 'string' || !isSecureUrl(value)) return false;
   return process.env.NODE_ENV !== 'production' || new URL(value).protocol === 'https:';
 }
