@@ -7,11 +7,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
-import { CLAIM } from '../lib/launch/claims';
+import { CLAIM, type DeepLinkingSettingsClaim } from '../lib/launch/claims';
 import { ROLE } from '../lib/launch/roles';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
 import { MOVED_JWKS_PATH, isAbusiveJwksMode, serveAbusiveJwks, type AbusiveJwksMode } from './jwks-abuse';
 import { tokenRoute, type SeenAssertion, type TokenMode } from './platform-token';
+import { mountDeepLinkingReturn, type DeepLinkingReturn } from './platform-deep-linking';
 
 /**
  * A route of a platform feature (token endpoint, AGS, NRPS, deep-linking
@@ -61,6 +62,8 @@ export interface MessageHint {
   deploymentId?: string;
   messageType?: 'LtiResourceLinkRequest' | 'LtiDeepLinkingRequest';
   resourceLinkId?: string;
+  /** Deep Linking settings to send instead of the defaults (data, accept_types, accept_multiple…), merged over them. */
+  deepLinking?: Partial<DeepLinkingSettingsClaim>;
 }
 
 export interface PlatformOptions {
@@ -91,6 +94,8 @@ export class DevPlatform {
   toolJwksUrl?: string;
   /** Access tokens the platform has issued (token endpoint), by token. */
   readonly accessTokens = new Map<string, { scopes: string[]; expiresAt: number }>();
+  /** The deep-linking return endpoint (dev/platform-deep-linking.ts): the responses and content items it verified. */
+  deepLinkReturn!: DeepLinkingReturn;
   /** Keys served by the JWKS endpoint; `keys[0]` signs. */
   keys: SigningKey[] = [];
   /** How the token endpoint (dev/platform-token.ts) behaves, for failure-mode tests. */
@@ -121,6 +126,7 @@ export class DevPlatform {
     const platform = new DevPlatform(options);
     platform.keys = [await makeKey()];
     platform.route(tokenRoute(platform));
+    platform.deepLinkReturn = mountDeepLinkingReturn(platform);
     await platform.listen();
     return platform;
   }
@@ -221,6 +227,7 @@ export class DevPlatform {
         deep_link_return_url: `${this.url}/deep-link-return`,
         accept_types: ['ltiResourceLink'],
         accept_presentation_document_targets: ['iframe', 'window'],
+        ...input.hint?.deepLinking,
       };
     }
     for (const [name, value] of Object.entries(input.overrides ?? {})) {

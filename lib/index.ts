@@ -54,4 +54,22 @@ export {
   TokenScopeInvalidError,
 } from './services/token-errors';
 export { RequestBodyError } from './http/form-body';
+export {
+  CONTENT_ITEM_TYPES,
+  type DeepLinkingContentItem,
+  type DeepLinkingIframe,
+  type DeepLinkingImageRef,
+  type DeepLinkingLineItem,
+  type DeepLinkingTimeWindow,
+  type DeepLinkingWindow,
+  type FileItem,
+  type HtmlItem,
+  type ImageItem,
+  type LinkItem,
+  type LtiResourceLinkItem,
+} from './deep-linking/content-items';
+export { deepLinkingLaunch, type CheckedDeepLinkingLaunch, type DeepLinkingLaunch } from './deep-linking/deep-linking-launch';
+export { createDeepLinkingResponse, DL_CLAIM, type DeepLinkingResponseOptions } from './deep-linking/response-jwt';
+export { sendDeepLinkingResponse, type SendDeepLinkingResponseOptions } from './deep-linking/response-page';
+export { DeepLinkingInvalidItemError, DeepLinkingItemNotAcceptedError, NotDeepLinkingLaunchError } from './deep-linking/errors';
 export * from './errors';
