@@ -14,19 +14,29 @@ export function readmeBlocks(markdown: string): string[] {
 }
 
 /**
- * A block as a module: its imports first, the rest wrapped in an async function
- * for CommonJS (no top-level await there), left at top level for ESM.
+ * A block as a module: its imports and `declare module` blocks at top level,
+ * the rest wrapped in an async function for CommonJS (no top-level await
+ * there), left at top level for ESM.
  */
 export function asModule(block: string, kind: 'cjs' | 'esm'): string {
+  const top: string[] = [];
+  const body: string[] = [];
   const lines = block.split('\n');
-  let i = 0;
-  while (i < lines.length && /^import\b/.test(lines[i])) {
-    while (i < lines.length && !/from '[^']+';\s*$|^import '[^']+';\s*$/.test(lines[i])) i++;
-    i++;
+  for (let i = 0; i < lines.length; i++) {
+    if (/^import\b/.test(lines[i])) {
+      while (i < lines.length && !/from '[^']+';\s*$|^import '[^']+';\s*$/.test(lines[i])) top.push(lines[i++]);
+      top.push(lines[i]);
+    } else if (/^declare module\b/.test(lines[i])) {
+      while (i < lines.length && lines[i] !== '}') top.push(lines[i++]);
+      top.push(lines[i]);
+    } else {
+      body.push(lines[i]);
+    }
   }
-  const imports = lines.slice(0, i).join('\n');
-  const body = lines.slice(i).join('\n');
-  return kind === 'esm' ? `${imports}\n${body}\nexport {};\n` : `${imports}\nexport async function readmeBlock(): Promise<void> {\n${body}\n}\n`;
+  const head = top.join('\n');
+  return kind === 'esm'
+    ? `${head}\n${body.join('\n')}\nexport {};\n`
+    : `${head}\nexport async function readmeBlock(): Promise<void> {\n${body.join('\n')}\n}\n`;
 }
 
 /**
