@@ -10,6 +10,9 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jos
 import { CLAIM } from '../lib/launch/claims';
 import { ROLE } from '../lib/launch/roles';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
+import { PlatformAgs } from './platform-ags';
+import { PlatformFaults } from './platform-faults';
+import { PlatformNrps, type PlatformMember } from './platform-nrps';
 
 /**
  * A route of a platform feature (token endpoint, AGS, NRPS, deep-linking
@@ -80,6 +83,12 @@ export class DevPlatform {
   readonly accessTokens = new Map<string, { scopes: string[]; expiresAt: number }>();
   /** Keys served by the JWKS endpoint; `keys[0]` signs. */
   keys: SigningKey[] = [];
+  /** Fault injection for the service routes (AGS, NRPS). */
+  readonly faults = new PlatformFaults();
+  /** Assignment and Grade Services: line items, scores, results, gradebook. */
+  readonly ags: PlatformAgs;
+  /** Names and Role Provisioning Services: `platform.nrps.roster`. */
+  readonly nrps: PlatformNrps;
   private server?: http.Server;
   private readonly routes: PlatformRoute[] = [];
   private readonly hanging = new Set<http.ServerResponse>();
@@ -88,6 +97,12 @@ export class DevPlatform {
     this.clientId = options.clientId ?? 'dev-tool-client';
     this.deploymentId = options.deploymentId ?? 'dev-deployment-1';
     this.name = options.name ?? 'Development platform';
+    this.ags = new PlatformAgs(this, this.faults, COURSE.id);
+    this.nrps = new PlatformNrps(this, this.faults, COURSE);
+    this.nrps.roster = (Object.values(PERSONAS) as Persona[]).map(
+      (p): PlatformMember => ({ user_id: p.sub, roles: p.roles, status: 'Active', name: p.name, email: p.email }),
+    );
+    this.routes.push(this.ags.route, this.nrps.route);
   }
 
   /** Start a platform on a free loopback port. */
@@ -188,7 +203,10 @@ export class DevPlatform {
     };
     if (messageType === 'LtiResourceLinkRequest') {
       claims[CLAIM.resourceLink] = { id: input.hint?.resourceLinkId ?? 'resource-link-1', title: 'Week 1 quiz' };
+      claims[CLAIM.ags] = this.ags.claim(input.hint?.resourceLinkId ?? 'resource-link-1');
+      claims[CLAIM.nrps] = this.nrps.claim();
     } else {
+      claims[CLAIM.ags] = this.ags.claim();
       claims[CLAIM.deepLinkingSettings] = {
         deep_link_return_url: `${this.url}/deep-link-return`,
         accept_types: ['ltiResourceLink'],
@@ -230,6 +248,7 @@ export class DevPlatform {
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
+    this.faults.releaseHanging();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
