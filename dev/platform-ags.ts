@@ -96,7 +96,7 @@ export class PlatformAgs {
     const match = /^\/(\d+)(?:\/(scores|results))?$/.exec(rest);
     const service: ServiceName = rest === '' ? 'lineitems' : ((match?.[2] as ServiceName | undefined) ?? 'lineitem');
     const fault = this.faults.take(service);
-    if (await this.faults.apply(fault, res)) return true;
+    if (await this.faults.apply(fault, res, req)) return true;
     if (rest === '') return this.container(req, res, url, fault?.kind === 'loop'), true;
     const n = match ? Number(match[1]) : NaN;
     // The query string is part of the line item URL: without it, no such item.

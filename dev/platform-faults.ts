@@ -24,7 +24,9 @@ export type FaultMode =
   /** 200 with a JSON body of about `bytes` bytes. */
   | { kind: 'oversized'; bytes: number }
   /** Paged answers carry a `next` link to the page itself. */
-  | { kind: 'loop' };
+  | { kind: 'loop' }
+  /** An error whose body echoes the request's Authorization header (a careless platform). */
+  | { kind: 'echo'; status?: number };
 
 const SERVICES: ServiceName[] = ['lineitems', 'lineitem', 'scores', 'results', 'memberships'];
 
@@ -58,7 +60,7 @@ export class PlatformFaults {
    * Answer per the fault (true when answered). `slow` waits then lets the normal
    * answer go; `loop` is left to the paging responder.
    */
-  async apply(fault: FaultMode | undefined, res: http.ServerResponse): Promise<boolean> {
+  async apply(fault: FaultMode | undefined, res: http.ServerResponse, req?: http.IncomingMessage): Promise<boolean> {
     switch (fault?.kind) {
       case undefined:
       case 'loop':
@@ -77,6 +79,10 @@ export class PlatformFaults {
       case 'rate-limited':
         res.writeHead(429, { 'content-type': 'application/json', ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }) });
         res.end('{"error":"slow down"}');
+        return true;
+      case 'echo':
+        res.writeHead(fault.status ?? 400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'bad request', authorization: req?.headers.authorization ?? '' }) + ` Authorization: ${req?.headers.authorization ?? ''}`);
         return true;
       case 'error':
         res.writeHead(fault.status ?? 500, { 'content-type': 'text/plain' });

@@ -47,10 +47,14 @@ export class PlatformNrps {
     context: { id: string; label?: string; title?: string },
   ) {
     this.context = { ...context };
+    this.pathId = encodeURIComponent(context.id);
   }
 
+  /** The URL's context part, fixed at start (tests may change `context` afterwards). */
+  private readonly pathId: string;
+
   get membershipsUrl(): string {
-    return `${this.platform.url}/nrps/${this.context.id}/memberships`;
+    return `${this.platform.url}/nrps/${this.pathId}/memberships`;
   }
 
   /** The NRPS claim of a launch. */
@@ -61,7 +65,7 @@ export class PlatformNrps {
   readonly route = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> => {
     if (url.pathname !== new URL(this.membershipsUrl).pathname) return false;
     const fault = this.faults.take('memberships');
-    if (await this.faults.apply(fault, res)) return true;
+    if (await this.faults.apply(fault, res, req)) return true;
     if (req.method !== 'GET') return sendError(res, 405, 'method not allowed'), true;
     if (!authorize(this.platform, req, res, [NRPS_SCOPE]) || !accepts(req, res, MEDIA_TYPE.membershipContainer)) return true;
     const role = url.searchParams.get('role');

@@ -41,3 +41,34 @@ export {
 export { migrationsDirectory } from './stores/migrations';
 export { RequestBodyError } from './http/form-body';
 export * from './errors';
+
+// ---- services: AGS 2.0 and NRPS 2.0 calls ---------------------------------
+export { ltiServices, type LtiServices, type LtiServicesOptions, type ServiceLaunchInput } from './services/services';
+export type { LtiServiceLaunch, ServiceStore } from './services/service-launch';
+export type { AccessTokens, ServiceCallOptions } from './services/service-call';
+export { AGS_SCOPE, NRPS_SCOPE, MEDIA_TYPE } from './services/scopes';
+export {
+  ACTIVITY_PROGRESS,
+  GRADING_PROGRESS,
+  type ActivityProgress,
+  type GetResultsOptions,
+  type GradingProgress,
+  type LineItem,
+  type ListLineItemsOptions,
+  type PublishScoreOptions,
+  type Result,
+  type Score,
+} from './services/ags/types';
+export type { Membership, MembershipOptions, NrpsContext, NrpsMember } from './services/nrps/types';
+export { LtiServiceError, type ServiceErrorDetails } from './services/errors';
+export {
+  InvalidLineItemError,
+  InvalidScoreError,
+  InvalidServiceLaunchError,
+  LineItemMissingError,
+  ScopeNotGrantedError,
+  ServiceBadResponseError,
+  ServiceRequestRejectedError,
+  ServiceTimeoutError,
+  ServiceUnavailableError,
+} from './services/call-errors';

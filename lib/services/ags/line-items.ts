@@ -77,8 +77,8 @@ export async function createLineItem(ctx: ServiceContext, input: Launch, item: L
 /** One line item (default: the launch's). */
 export async function getLineItem(ctx: ServiceContext, input: Launch, lineItem?: string): Promise<LineItem> {
   const launch = await resolveLaunch(ctx.store, input);
-  const url = lineItemUrl(launch, lineItem);
   const scope = grantedAgsScope(launch, READ);
+  const url = lineItemUrl(launch, lineItem);
   const res = await ctx.caller.call({ registration: launch.registration, scope, method: 'GET', url, accept: MEDIA_TYPE.lineItem, repeatable: true, spec, notFound });
   return asLineItem(res.json, res.url, res.status);
 }

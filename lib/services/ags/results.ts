@@ -12,8 +12,8 @@ const spec = SERVICE_SPEC.results;
 /** Every result of a line item (optionally of one user), across pages. */
 export async function getResults(ctx: ServiceContext, input: LtiServiceLaunch | LtiLaunchContext, options: GetResultsOptions = {}): Promise<Result[]> {
   const launch = await resolveLaunch(ctx.store, input);
-  const url = withQuery(lineItemChildUrl(lineItemUrl(launch, options.lineItem), 'results'), { user_id: options.userId, limit: options.limit });
   const scope = grantedAgsScope(launch, [AGS_SCOPE.resultReadonly]);
+  const url = withQuery(lineItemChildUrl(lineItemUrl(launch, options.lineItem), 'results'), { user_id: options.userId, limit: options.limit });
   const results: Result[] = [];
   const pages = ctx.caller.pages({
     registration: launch.registration, scope, method: 'GET', url, accept: MEDIA_TYPE.resultContainer, repeatable: true, spec,

@@ -16,8 +16,8 @@ import { scoreBody } from './validate';
 export async function publishScore(ctx: ServiceContext, input: LtiServiceLaunch | LtiLaunchContext, score: Score, options: PublishScoreOptions = {}): Promise<void> {
   const body = scoreBody(score);
   const launch = await resolveLaunch(ctx.store, input);
-  const url = lineItemChildUrl(lineItemUrl(launch, options.lineItem), 'scores');
   const scope = grantedAgsScope(launch, [AGS_SCOPE.score]);
+  const url = lineItemChildUrl(lineItemUrl(launch, options.lineItem), 'scores');
   await ctx.caller.call({
     registration: launch.registration, scope, method: 'POST', url,
     contentType: MEDIA_TYPE.score, body, repeatable: true, spec: SERVICE_SPEC.scores,
