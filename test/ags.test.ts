@@ -109,7 +109,7 @@ describe('AGS 2.0 against the dev platform', () => {
   });
 
   it('checks a score before any request (enums, scoreMaximum, negatives, timestamp, userId)', async () => {
-    const bad: Array<[Partial<Score> & Record<string, unknown>, string]> = [
+    const bad: Array<[Record<string, unknown>, string]> = [
       [{ activityProgress: 'Done' }, 'activityProgress'],
       [{ gradingProgress: 'Graded' }, 'gradingProgress'],
       [{ scoreMaximum: undefined }, 'scoreMaximum'],
