@@ -13,6 +13,7 @@ import type { RegisterPlatformInput } from '../lib/stores/knex';
 import { PlatformAgs } from './platform-ags';
 import { PlatformFaults } from './platform-faults';
 import { PlatformNrps, type PlatformMember } from './platform-nrps';
+import { tokenRoute, type SeenAssertion, type TokenMode } from './platform-token';
 
 /**
  * A route of a platform feature (token endpoint, AGS, NRPS, deep-linking
@@ -66,6 +67,10 @@ export interface PlatformOptions {
   name?: string;
   /** Who a login_hint signs in (default: 'instructor' or 'learner' from PERSONAS). */
   personaFor?: (loginHint: string) => Persona;
+  /** The tool's JWKS URL (client assertions are verified against it); can also be set later. */
+  toolJwksUrl?: string;
+  /** The `aud` the token endpoint requires instead of its URL (as Brightspace). */
+  tokenAudience?: string;
 }
 
 export class DevPlatform {
@@ -89,9 +94,20 @@ export class DevPlatform {
   readonly ags: PlatformAgs;
   /** Names and Role Provisioning Services: `platform.nrps.roster`. */
   readonly nrps: PlatformNrps;
+  /** How the token endpoint (dev/platform-token.ts) behaves, for failure-mode tests. */
+  tokenMode: TokenMode = 'ok';
+  /** Requests the token endpoint has received. */
+  tokenRequests = 0;
+  /** Lifetime of the access tokens the token endpoint issues, in seconds. */
+  tokenTtlSeconds = 3600;
+  /** The `aud` the token endpoint requires instead of its own URL (Brightspace); undefined: the token URL. */
+  tokenAudience?: string;
+  /** Client assertions the token endpoint accepted, oldest first. */
+  readonly assertions: SeenAssertion[] = [];
+  /** Responses held open on purpose (hang / slow modes); close() destroys them. */
+  readonly hanging = new Set<http.ServerResponse>();
   private server?: http.Server;
   private readonly routes: PlatformRoute[] = [];
-  private readonly hanging = new Set<http.ServerResponse>();
 
   private constructor(private readonly options: PlatformOptions) {
     this.clientId = options.clientId ?? 'dev-tool-client';
@@ -103,12 +119,15 @@ export class DevPlatform {
       (p): PlatformMember => ({ user_id: p.sub, roles: p.roles, status: 'Active', name: p.name, email: p.email }),
     );
     this.routes.push(this.ags.route, this.nrps.route);
+    this.toolJwksUrl = options.toolJwksUrl;
+    this.tokenAudience = options.tokenAudience;
   }
 
   /** Start a platform on a free loopback port. */
   static async start(options: PlatformOptions = {}): Promise<DevPlatform> {
     const platform = new DevPlatform(options);
     platform.keys = [await makeKey()];
+    platform.route(tokenRoute(platform));
     await platform.listen();
     return platform;
   }
@@ -133,6 +152,7 @@ export class DevPlatform {
       authEndpoint: this.authEndpoint,
       jwksUrl: this.jwksUrl,
       tokenEndpoint: this.tokenEndpoint,
+      tokenAudience: this.tokenAudience ?? null,
       name: this.name,
     };
   }

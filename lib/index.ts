@@ -39,6 +39,18 @@ export {
   type RegisterPlatformInput,
 } from './stores/knex';
 export { migrationsDirectory } from './stores/migrations';
+export type { ToolKeySource, ToolSigningKey } from './keys/tool-key-source';
+export type { ToolJwks, ToolKeyOptions, ToolKeyRotation, ToolKeyStore, ToolPublicJwk } from './keys/knex-tool-keys';
+export { ltiJwks, type LtiJwksOptions } from './keys/jwks-route';
+export { AccessTokenClient, type AccessTokenClientOptions } from './services/access-token';
+export { LtiServiceError, bodyExcerpt, type ServiceErrorDetails } from './services/errors';
+export {
+  TokenEndpointMissingError,
+  TokenEndpointUnavailableError,
+  TokenRequestFailedError,
+  TokenResponseInvalidError,
+  TokenScopeInvalidError,
+} from './services/token-errors';
 export { RequestBodyError } from './http/form-body';
 export * from './errors';
 
@@ -60,7 +72,6 @@ export {
   type Score,
 } from './services/ags/types';
 export type { Membership, MembershipOptions, NrpsContext, NrpsMember } from './services/nrps/types';
-export { LtiServiceError, type ServiceErrorDetails } from './services/errors';
 export {
   InvalidLineItemError,
   InvalidScoreError,

@@ -149,9 +149,9 @@ describe('migrations', () => {
       });
     const db = knex({ client: 'pg', connection: url.toString() });
     try {
-      assert.match(cli('migrate:latest'), /Batch 1 run: 2 migrations/);
-      assert.equal((await db('pg_tables').where({ schemaname: 'public' }).whereIn('tablename', ['lti_registrations', 'lti_deployments', 'lti_nonces', 'session'])).length, 4);
-      assert.match(cli('migrate:rollback'), /Batch 1 rolled back: 2 migrations/);
+      assert.match(cli('migrate:latest'), /Batch 1 run: 4 migrations/);
+      assert.equal((await db('pg_tables').where({ schemaname: 'public' }).whereIn('tablename', ['lti_registrations', 'lti_deployments', 'lti_nonces', 'lti_tool_keys', 'session'])).length, 5);
+      assert.match(cli('migrate:rollback'), /Batch 1 rolled back: 4 migrations/);
       assert.equal((await db('pg_tables').where({ schemaname: 'public' }).whereLike('tablename', 'lti_%')).length, 0);
     } finally {
       await db.destroy();
@@ -172,11 +172,11 @@ describe('migrations', () => {
       (await db('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter((t: string) => !t.startsWith('knex_')).sort();
     try {
       await db.migrate.latest({ directory: migrationsDirectory });
-      assert.deepEqual(await tables(), ['lti_deployments', 'lti_nonces', 'lti_registrations', 'session']);
+      assert.deepEqual(await tables(), ['lti_deployments', 'lti_nonces', 'lti_registrations', 'lti_tool_keys', 'session']);
       await db.migrate.rollback({ directory: migrationsDirectory }, true);
       assert.deepEqual(await tables(), []);
       await db.migrate.latest({ directory: migrationsDirectory });
-      assert.equal((await tables()).length, 4);
+      assert.equal((await tables()).length, 5);
     } finally {
       await db.destroy();
       await admin.raw(`drop database ${name} with (force)`);

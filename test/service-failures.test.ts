@@ -188,6 +188,49 @@ describe('service call failure modes', () => {
   });
 });
 
+describe('service calls and the token endpoint', () => {
+  let s: ServiceHarness;
+  beforeEach(async () => {
+    s = await createServiceHarness({ timeoutMs: 500, retries: 1, retryBaseMs: 10 });
+  });
+  afterEach(async () => {
+    await s.close();
+  });
+
+  it('a token endpoint that is down, slow, or answers junk: typed errors, no hang, no service request', async function () {
+    this.timeout(15_000);
+    const tokenModes = ['down', 'slow', 'junk', 'error', 'server-error'] as const;
+    for (const mode of tokenModes) {
+      s.h.platform.tokenMode = mode;
+      const started = Date.now();
+      await assert.rejects(s.services.publishScore(s.launch, done), (err: LtiServiceError) => {
+        assert.ok(err instanceof LtiServiceError, `${mode}: ${String(err)}`);
+        assert.ok(err.status >= 400 && err.status < 600);
+        const text = `${err.message} ${err.bodyExcerpt ?? ''} ${JSON.stringify(err)}`;
+        assert.ok(!/eyJ[\w-]+\.[\w-]+/.test(text), `${mode}: no assertion or token in the error`);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5_000, `${mode}: bounded`);
+    }
+    assert.equal(s.serviceRequests(), 0);
+    s.h.platform.tokenMode = 'ok';
+    await s.services.publishScore(s.launch, done);
+    assert.equal(s.h.platform.ags.gradebook().length, 1, 'recovers once the endpoint is back');
+  });
+
+  it('50 concurrent score posts make one token request, for the score scope only', async () => {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => s.services.publishScore(s.launch, { ...done, userId: `u${i}` })));
+    assert.equal(s.tokenRequests(), 1);
+    assert.deepEqual(s.h.platform.assertions.map((a) => a.scope), ['https://purl.imsglobal.org/spec/lti-ags/scope/score']);
+    assert.equal(s.h.platform.ags.scoresReceived, 50);
+  });
+
+  it('a lowercase "bearer" token type (Blackboard) works for service calls', async () => {
+    s.h.platform.tokenMode = 'lowercase-bearer';
+    assert.equal((await s.services.listLineItems(s.launch)).length, 1);
+  });
+});
+
 describe('Link and Retry-After parsing', () => {
   it('parses Link headers properly', () => {
     const header = '<https://lms.test/a?x=1,2>; rel="prev", <https://lms.test/b?p=2>; title="a, b"; rel="next last", </c>; REL=differences';

@@ -1,5 +1,7 @@
 import type { LtiLaunchContext } from '../launch/launch-context';
 import { ConfigurationError } from '../errors';
+import type { ToolKeySource } from '../keys/tool-key-source';
+import { AccessTokenClient } from './access-token';
 import type { ServiceContext } from './ags/context';
 import { createLineItem, deleteLineItem, getLineItem, listLineItems, updateLineItem } from './ags/line-items';
 import { getResults } from './ags/results';
@@ -15,10 +17,17 @@ export type ServiceLaunchInput = LtiServiceLaunch | LtiLaunchContext;
 
 /** Options of {@link ltiServices}. */
 export interface LtiServicesOptions extends ServiceCallOptions {
-  /** Finds the registration of a saved launch (the knex store). */
-  store: ServiceStore;
-  /** Where access tokens come from (cache per registration and scope). */
-  tokens: AccessTokens;
+  /**
+   * Finds the registration of a saved launch, and (without `tokens`) signs client
+   * assertions with the tool's key: the knex store does both.
+   */
+  store: ServiceStore & Partial<ToolKeySource>;
+  /**
+   * Where access tokens come from. Default: an `AccessTokenClient` on `store`
+   * (cache per registration and scope, one request in flight, `timeoutMs`).
+   * Pass one to share its cache between several `ltiServices()`.
+   */
+  tokens?: AccessTokens;
 }
 
 /** The AGS 2.0 and NRPS 2.0 calls. Every call fails with an `LtiServiceError` subclass. */
@@ -52,8 +61,14 @@ export function ltiServices(options: LtiServicesOptions): LtiServices {
   if (!options?.store || typeof options.store.findRegistrationById !== 'function') {
     throw new ConfigurationError('ltiServices: options.store must implement findRegistrationById (the knex store does).');
   }
-  if (!options.tokens) throw new ConfigurationError('ltiServices: options.tokens is required.');
-  const { store, tokens, ...limits } = options;
+  const { store, tokens: given, ...limits } = options;
+  let tokens = given;
+  if (!tokens) {
+    if (typeof store.signingKey !== 'function') {
+      throw new ConfigurationError('ltiServices: without options.tokens, options.store must provide the tool key (signingKey), as the knex store does.');
+    }
+    tokens = new AccessTokenClient({ keys: store as ToolKeySource, timeoutMs: limits.timeoutMs });
+  }
   const ctx: ServiceContext = { store, caller: new ServiceCaller(tokens, limits) };
   return {
     listLineItems: (launch, opts) => listLineItems(ctx, launch, opts),

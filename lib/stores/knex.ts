@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ConfigurationError } from '../errors';
 import { isSecureUrl } from '../http/secure-url';
+import { createKnexToolKeys, type ToolKeyOptions, type ToolKeyStore } from '../keys/knex-tool-keys';
 import type { Deployment, LtiStore, Registration } from './store';
 
 /** Fields to register a platform with {@link KnexStore.registerPlatform}. */
@@ -10,11 +11,13 @@ export interface RegisterPlatformInput {
   authEndpoint: string;
   jwksUrl: string;
   tokenEndpoint?: string | null;
+  /** The `aud` of client assertions when it is not the token endpoint (Brightspace). */
+  tokenAudience?: string | null;
   name?: string | null;
 }
 
 /** Options of {@link createKnexStore}. */
-export interface KnexStoreOptions {
+export interface KnexStoreOptions extends ToolKeyOptions {
   /**
    * How long a found registration or deployment is kept in memory, in
    * milliseconds (default 30 000; 0 turns the cache off). Changes made through
@@ -31,7 +34,7 @@ export interface CleanupResult {
 }
 
 /** The knex (PostgreSQL) store: the {@link LtiStore} calls plus administration. */
-export interface KnexStore extends LtiStore {
+export interface KnexStore extends LtiStore, ToolKeyStore {
   /** Register a platform, or update it when (issuer, clientId) is already registered. */
   registerPlatform(input: RegisterPlatformInput): Promise<Registration>;
   /** Every registration, oldest first. */
@@ -65,6 +68,7 @@ interface RegistrationRow {
   auth_endpoint: string;
   jwks_url: string;
   token_endpoint: string | null;
+  token_audience: string | null;
   name: string | null;
 }
 
@@ -75,7 +79,7 @@ interface DeploymentRow {
   created_at: Date;
 }
 
-const REGISTRATION_COLUMNS = ['id', 'issuer', 'client_id', 'auth_endpoint', 'jwks_url', 'token_endpoint', 'name'];
+const REGISTRATION_COLUMNS = ['id', 'issuer', 'client_id', 'auth_endpoint', 'jwks_url', 'token_endpoint', 'token_audience', 'name'];
 const DEPLOYMENT_COLUMNS = ['id', 'registration_id', 'deployment_id', 'created_at'];
 
 function toRegistration(row: RegistrationRow): Registration {
@@ -86,6 +90,7 @@ function toRegistration(row: RegistrationRow): Registration {
     authEndpoint: row.auth_endpoint,
     jwksUrl: row.jwks_url,
     tokenEndpoint: row.token_endpoint,
+    tokenAudience: row.token_audience,
     name: row.name,
   };
 }
@@ -135,8 +140,8 @@ class TtlCache<T> {
 }
 
 /**
- * The default store: registrations, deployments and nonces in PostgreSQL through
- * knex. Run the migrations (`knex migrate:latest`) first.
+ * The default store: registrations, deployments, nonces and the tool's own keys
+ * in PostgreSQL through knex. Run the migrations (`knex migrate:latest`) first.
  *
  * @param db - a knex instance for the `pg` client.
  */
@@ -196,6 +201,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
   }
 
   return {
+    ...createKnexToolKeys(db, options),
     findRegistrations,
     findDeployment,
     createDeployment: (registration, deploymentId) => ensureDeployment(registration.id, deploymentId),
@@ -231,6 +237,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
         auth_endpoint: input.authEndpoint,
         jwks_url: input.jwksUrl,
         token_endpoint: input.tokenEndpoint ?? null,
+        token_audience: input.tokenAudience ?? null,
         name: input.name ?? null,
       };
       const [saved] = await db(TABLES.registrations)

@@ -12,6 +12,11 @@ export interface Registration {
   jwksUrl: string;
   /** The platform's OAuth2 token endpoint (for AGS/NRPS service calls). */
   tokenEndpoint: string | null;
+  /**
+   * The `aud` of client assertions sent to the token endpoint, when the platform
+   * wants something else than the token endpoint URL (Brightspace). Null or absent: the token endpoint.
+   */
+  tokenAudience?: string | null;
   /** A human-readable name. */
   name: string | null;
 }

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import session from 'express-session';
 import pgSession from 'connect-pg-simple';
@@ -10,6 +12,7 @@ import {
   createKnexStore,
   ltiErrorHandler,
   ltiLaunch,
+  ltiJwks,
   ltiLogin,
   type KnexStore,
   type LtiLaunchOptions,
@@ -20,6 +23,8 @@ import {
 
 export const TOOL = 'https://tool.test';
 export const LAUNCH_URL = `${TOOL}/lti/launch`;
+/** The keySecret of the harness's store (tool private keys at rest). */
+export const TEST_KEY_SECRET = 'test-key-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export type Agent = ReturnType<typeof request.agent>;
 
 export interface HarnessOptions {
@@ -52,6 +57,8 @@ export interface Harness {
   jwksCache: JwksCache;
   /** What the middlewares logged (refusals, cookie warnings). */
   logs: Array<{ fields: Record<string, unknown>; message?: string }>;
+  /** The app listening on loopback (e.g. http://127.0.0.1:1234); its /lti/jwks is the platform's toolJwksUrl. */
+  toolUrl: string;
   close(): Promise<void>;
 }
 
@@ -69,7 +76,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     log: { warn() {}, error() {}, deprecate() {}, debug() {} },
   });
   await resetTables(db);
-  const store = createKnexStore(db);
+  const store = createKnexStore(db, { keySecret: TEST_KEY_SECRET });
   const platform = await DevPlatform.start(options.platform);
   const registration = await store.registerPlatform(platform.registration());
   const jwksCache = new JwksCache({ timeoutMs: 1_000 });
@@ -101,7 +108,13 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   app.get('/me', (req, res) => {
     res.json({ lti: req.session?.lti ?? null });
   });
+  app.get('/lti/jwks', ltiJwks({ store }));
   app.use(ltiErrorHandler());
+  // The platform fetches the tool's keys over real HTTP (client assertions, deep-linking responses).
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const toolUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  platform.toolJwksUrl = `${toolUrl}/lti/jwks`;
 
   return {
     app,
@@ -112,7 +125,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     registration,
     jwksCache,
     logs,
+    toolUrl,
     async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
       await platform.close();
       await db.destroy();
       await pool.end();

@@ -1,5 +1,5 @@
 import { createHarness, type Harness, type HarnessOptions } from './harness';
-import { ltiServices, type AccessTokens, type LtiServiceLaunch, type LtiServices, type LtiServicesOptions, type Registration } from '../../lib';
+import { ltiServices, type LtiServiceLaunch, type LtiServices, type LtiServicesOptions } from '../../lib';
 
 /** A harness plus `ltiServices()` and a saved launch of the dev platform's course. */
 export interface ServiceHarness {
@@ -7,31 +7,11 @@ export interface ServiceHarness {
   services: LtiServices;
   /** A saved launch (as a job keeps it) of resource-link-1 with every AGS scope and NRPS. */
   launch: LtiServiceLaunch;
-  /** Token requests made so far. */
+  /** Token requests the platform's token endpoint received so far. */
   tokenRequests(): number;
   /** Service requests the platform received so far (all services). */
   serviceRequests(): number;
   close(): Promise<void>;
-}
-
-/** Test-only token source: the platform issues tokens directly (replaced by AccessTokenClient once merged). */
-class DirectTokens implements AccessTokens {
-  requests = 0;
-  private readonly cache = new Map<string, string>();
-  constructor(private readonly h: Harness) {}
-  async get(_registration: Registration, scopes: string[]): Promise<string> {
-    const key = scopes.join(' ');
-    let token = this.cache.get(key);
-    if (!token) {
-      this.requests++;
-      token = this.h.platform.issueAccessToken(scopes).token;
-      this.cache.set(key, token);
-    }
-    return token;
-  }
-  invalidate(_registration: Registration, scopes: string[], token: string): void {
-    if (this.cache.get(scopes.join(' ')) === token) this.cache.delete(scopes.join(' '));
-  }
 }
 
 export async function createServiceHarness(
@@ -39,8 +19,8 @@ export async function createServiceHarness(
   harness: HarnessOptions = {},
 ): Promise<ServiceHarness> {
   const h = await createHarness(harness);
-  const tokens = new DirectTokens(h);
-  const services = ltiServices({ store: h.store, tokens, retryBaseMs: 10, ...options });
+  // The real AccessTokenClient (the default) against the platform's token endpoint.
+  const services = ltiServices({ store: h.store, retryBaseMs: 10, ...options });
   const launch: LtiServiceLaunch = {
     registrationId: h.registration.id,
     deploymentId: h.platform.deploymentId,
@@ -51,7 +31,7 @@ export async function createServiceHarness(
     h,
     services,
     launch,
-    tokenRequests: () => tokens.requests,
+    tokenRequests: () => h.platform.tokenRequests,
     serviceRequests: () => Object.values(h.platform.faults.requests).reduce((a, b) => a + b, 0),
     close: () => h.close(),
   };
