@@ -90,6 +90,7 @@ export class PlatformAgs {
 
   /** The platform route. */
   readonly route = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> => {
+    if (url.pathname === '/gradebook' && req.method === 'GET') return this.gradebookPage(res), true;
     const prefix = `/ags/${this.contextId}/lineitems`;
     if (!url.pathname.startsWith(prefix)) return false;
     const rest = url.pathname.slice(prefix.length);
@@ -106,6 +107,16 @@ export class PlatformAgs {
     else await this.item(req, res, n);
     return true;
   };
+
+  /** The gradebook as a page (example app: a learner's score shows up here). */
+  private gradebookPage(res: http.ServerResponse): void {
+    const esc = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const rows = this.gradebook()
+      .map((r) => `<tr><td>${esc(r.lineItem)}</td><td>${esc(r.userId)}</td><td>${esc(r.scoreGiven)} / ${esc(r.scoreMaximum)}</td><td>${esc(r.gradingProgress)}</td><td>${esc(r.timestamp)}</td></tr>`)
+      .join('');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(`<!doctype html><html><head><title>Gradebook</title></head><body><h1>Gradebook</h1><table border="1"><tr><th>Line item</th><th>User</th><th>Score</th><th>Grading</th><th>Timestamp</th></tr>${rows}</table></body></html>`);
+  }
 
   private async container(req: http.IncomingMessage, res: http.ServerResponse, url: URL, loop: boolean): Promise<void> {
     if (req.method === 'GET') {

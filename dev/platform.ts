@@ -118,7 +118,8 @@ export class DevPlatform {
     this.nrps.roster = (Object.values(PERSONAS) as Persona[]).map(
       (p): PlatformMember => ({ user_id: p.sub, roles: p.roles, status: 'Active', name: p.name, email: p.email }),
     );
-    this.routes.push(this.ags.route, this.nrps.route);
+    this.route(this.ags.route);
+    this.route(this.nrps.route);
     this.toolJwksUrl = options.toolJwksUrl;
     this.tokenAudience = options.tokenAudience;
   }

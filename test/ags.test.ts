@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
+import knex from 'knex';
 import request from 'supertest';
 import { createServiceHarness, type ServiceHarness } from './helpers/services';
-import { fullLaunch } from './helpers/harness';
+import { TEST_KEY_SECRET, fullLaunch } from './helpers/harness';
 import {
   AGS_SCOPE,
+  ConfigurationError,
+  ServiceBadResponseError,
+  StorageUnavailableError,
+  createKnexStore,
+  ltiServices,
   InvalidLineItemError,
   InvalidScoreError,
   InvalidServiceLaunchError,
@@ -213,5 +219,47 @@ describe('Saved launches (req.session.lti, req.lti)', () => {
     assert.equal((await fullLaunch(s.h, request.agent(s.h.app), 'learner')).status, 200);
     assert.equal(published, true);
     assert.equal(s.h.platform.ags.gradebook().length, 1);
+  });
+});
+
+describe('ltiServices configuration and store failures', () => {
+  it('refuses a store without findRegistrationById, and no tokens without a tool key source', () => {
+    assert.throws(() => ltiServices({ store: {} as never }), ConfigurationError);
+    assert.throws(() => ltiServices({ store: { findRegistrationById: async () => undefined } }), ConfigurationError);
+  });
+
+  it('a store that cannot be reached is a 503 storage_unavailable, not a crash', async () => {
+    const db = knex({ client: 'pg', connection: 'postgres://postgres:postgres@127.0.0.1:9/none', acquireConnectionTimeout: 1_000, log: { warn() {}, error() {}, deprecate() {}, debug() {} } });
+    try {
+      const services = ltiServices({ store: createKnexStore(db, { keySecret: TEST_KEY_SECRET }) });
+      await assert.rejects(
+        services.publishScore({ registrationId: '00000000-0000-4000-8000-000000000000', deploymentId: 'd' }, done),
+        (err: StorageUnavailableError) => err instanceof StorageUnavailableError && err.status === 503,
+      );
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('caps the items collected by listLineItems (maxItems)', async () => {
+    const s = await createServiceHarness({ maxItems: 15 });
+    try {
+      for (let i = 0; i < 30; i++) s.h.platform.ags.add({ label: `Item ${i}`, scoreMaximum: 1 });
+      await assert.rejects(s.services.listLineItems(s.launch, { limit: 10 }), ServiceBadResponseError);
+      assert.equal(s.h.platform.faults.requests.lineitems, 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the dev platform shows published scores on its gradebook page', async () => {
+    const s = await createServiceHarness();
+    try {
+      await s.services.publishScore(s.launch, { ...done, userId: '<script>x</script>' });
+      const html = await (await fetch(`${s.h.platform.url}/gradebook`)).text();
+      assert.match(html, /Week 1 quiz<\/td><td>&#60;script&#62;x&#60;\/script&#62;<\/td><td>7 \/ 10/);
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -46,6 +46,8 @@ export interface ServiceCallOptions {
   maxRetryWaitMs?: number;
   /** Most pages a paged call reads (default 1 000). */
   maxPages?: number;
+  /** Most items `listLineItems` and `getResults` collect into their array (default 100 000). */
+  maxItems?: number;
 }
 
 /** A request as the AGS and NRPS modules describe it. */
@@ -78,7 +80,7 @@ export interface ServiceResponse {
   excerpt: string;
 }
 
-const DEFAULTS = { timeoutMs: 10_000, maxBytes: 4 * 1024 * 1024, retries: 2, retryBaseMs: 250, maxRetryWaitMs: 10_000, maxPages: 1_000 };
+const DEFAULTS = { timeoutMs: 10_000, maxBytes: 4 * 1024 * 1024, retries: 2, retryBaseMs: 250, maxRetryWaitMs: 10_000, maxPages: 1_000, maxItems: 100_000 };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,8 +1,8 @@
 import type { AgsClaim, NrpsClaim } from '../launch/claims';
 import type { LtiLaunchContext } from '../launch/launch-context';
 import type { Registration } from '../stores/store';
-import { InvalidServiceLaunchError, ScopeNotGrantedError, SERVICE_SPEC, ServiceUnavailableError } from './call-errors';
-import { LtiServiceError } from './errors';
+import { StorageUnavailableError } from '../errors';
+import { InvalidServiceLaunchError, ScopeNotGrantedError, SERVICE_SPEC } from './call-errors';
 
 /**
  * What a service call needs of a launch, and what a job saves to call services
@@ -52,8 +52,7 @@ export async function resolveLaunch(store: ServiceStore, launch: LtiServiceLaunc
   try {
     registration = await store.findRegistrationById(launch.registrationId);
   } catch (err) {
-    if (err instanceof LtiServiceError) throw err;
-    throw new ServiceUnavailableError('The store could not be read.', SERVICE_SPEC.ags, { cause: err });
+    throw new StorageUnavailableError({ cause: err });
   }
   if (!registration) throw new InvalidServiceLaunchError(`Registration ${JSON.stringify(launch.registrationId)} no longer exists.`);
   return { registration, deploymentId: launch.deploymentId, ags: launch.ags, nrps: launch.nrps };

@@ -57,6 +57,7 @@ export async function listLineItems(ctx: ServiceContext, input: Launch, options:
       throw new ServiceBadResponseError('The platform answered with a line item container that is not an array.', spec, { url: page.url, platformStatus: page.status, body: page.excerpt });
     }
     for (const item of page.json) items.push(asLineItem(item, page.url, page.status));
+    if (items.length > ctx.caller.limits.maxItems) throw new ServiceBadResponseError(`More than ${ctx.caller.limits.maxItems} line items (maxItems).`, spec, { url: page.url });
   }
   return items;
 }

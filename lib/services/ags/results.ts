@@ -27,6 +27,7 @@ export async function getResults(ctx: ServiceContext, input: LtiServiceLaunch | 
       if (result === null || typeof result !== 'object') throw new ServiceBadResponseError('A result is not an object.', spec, { url: page.url, platformStatus: page.status });
       results.push(result as Result);
     }
+    if (results.length > ctx.caller.limits.maxItems) throw new ServiceBadResponseError(`More than ${ctx.caller.limits.maxItems} results (maxItems).`, spec, { url: page.url });
   }
   return results;
 }

@@ -17,7 +17,9 @@ export interface LineItem {
 export const ACTIVITY_PROGRESS = ['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed'] as const;
 /** `gradingProgress` values of AGS 2.0 §3.4. */
 export const GRADING_PROGRESS = ['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady'] as const;
+/** One of {@link ACTIVITY_PROGRESS}. */
 export type ActivityProgress = (typeof ACTIVITY_PROGRESS)[number];
+/** One of {@link GRADING_PROGRESS}. */
 export type GradingProgress = (typeof GRADING_PROGRESS)[number];
 
 /** A score to publish (AGS 2.0 §3.4). `timestamp` defaults to now. */
