@@ -177,12 +177,20 @@ describe('AGS 2.0 against the dev platform', () => {
     assert.equal(s.serviceRequests(), 0);
   });
 
-  it('refuses unusable launches: unknown registration, no registration id, insecure URL', async () => {
+  it('refuses unusable launches: unknown registration, no registration id, insecure or foreign line item URL', async () => {
     await assert.rejects(s.services.publishScore({ ...s.launch, registrationId: '00000000-0000-4000-8000-000000000000' }, done), InvalidServiceLaunchError);
     await assert.rejects(s.services.publishScore({ ...s.launch, registrationId: 'not-a-uuid' }, done), InvalidServiceLaunchError);
     await assert.rejects(s.services.publishScore({ ...s.launch, registrationId: undefined as unknown as string }, done), InvalidServiceLaunchError);
     await assert.rejects(s.services.publishScore(undefined as unknown as LtiServiceLaunch, done), InvalidServiceLaunchError);
     await assert.rejects(s.services.publishScore(s.launch, done, { lineItem: 'http://lms.example.com/items/1' }), InvalidServiceLaunchError);
+    // A line item URL on another origin (say, from user input) never gets the token.
+    for (const foreign of ['https://attacker.example/ags/lineitems/1', 'http://127.0.0.1:9/ags/lineitems/1', 'not a url']) {
+      await assert.rejects(s.services.publishScore(s.launch, done, { lineItem: foreign }), InvalidServiceLaunchError);
+      await assert.rejects(s.services.getResults(s.launch, { lineItem: foreign }), InvalidServiceLaunchError);
+      await assert.rejects(s.services.getLineItem(s.launch, foreign), InvalidServiceLaunchError);
+      await assert.rejects(s.services.updateLineItem(s.launch, foreign, { label: 'x', scoreMaximum: 1 }), InvalidServiceLaunchError);
+      await assert.rejects(s.services.deleteLineItem(s.launch, foreign), InvalidServiceLaunchError);
+    }
     assert.equal(s.serviceRequests(), 0);
   });
 });

@@ -23,13 +23,38 @@ function explicitUrl(given: string): string {
   return given;
 }
 
-/** The given line item URL, else the launch claim's `lineitem`. */
+/**
+ * A line item URL given by the app must be on the origin of the launch's AGS
+ * endpoints: the access token goes with the request, so a URL taken from user
+ * input must never send it elsewhere.
+ */
+export function checkLineItemOrigin(launch: ResolvedLaunch, url: string): string {
+  const origins = [launch.ags?.lineitems, launch.ags?.lineitem].flatMap((u) => {
+    try {
+      return typeof u === 'string' ? [new URL(u).origin] : [];
+    } catch {
+      return [];
+    }
+  });
+  let origin: string | undefined;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (origin === undefined || !origins.includes(origin)) {
+    throw new InvalidServiceLaunchError('The line item URL is not on the origin of the launch\'s AGS endpoints.', SERVICE_SPEC.agsClaim);
+  }
+  return url;
+}
+
+/** The given line item URL (same origin as the claim's), else the launch claim's `lineitem`. */
 export function lineItemUrl(launch: ResolvedLaunch, given: string | undefined): string {
   const url = given ?? launch.ags?.lineitem;
   if (typeof url !== 'string' || url === '') {
     throw new LineItemMissingError('No line item given, and the launch\'s AGS claim has no lineitem.', 400);
   }
-  return url;
+  return given === undefined ? url : checkLineItemOrigin(launch, url);
 }
 
 const notFound = (details: { platformStatus: number; url: string; body: string }) => new LineItemMissingError('The platform has no such line item.', 404, details);
@@ -90,6 +115,7 @@ export async function updateLineItem(ctx: ServiceContext, input: Launch, lineIte
   const url = explicitUrl(lineItem);
   const launch = await resolveLaunch(ctx.store, input);
   const scope = grantedAgsScope(launch, [AGS_SCOPE.lineItem]);
+  checkLineItemOrigin(launch, url);
   const res = await ctx.caller.call({
     registration: launch.registration, scope, method: 'PUT', url,
     accept: MEDIA_TYPE.lineItem, contentType: MEDIA_TYPE.lineItem, body: { ...item, id: url }, repeatable: true, spec, notFound,
@@ -102,5 +128,6 @@ export async function deleteLineItem(ctx: ServiceContext, input: Launch, lineIte
   const url = explicitUrl(lineItem);
   const launch = await resolveLaunch(ctx.store, input);
   const scope = grantedAgsScope(launch, [AGS_SCOPE.lineItem]);
+  checkLineItemOrigin(launch, url);
   await ctx.caller.call({ registration: launch.registration, scope, method: 'DELETE', url, repeatable: true, spec, notFound });
 }
