@@ -96,8 +96,9 @@ export class InvalidLineItemError extends LtiServiceError {
 
 /**
  * The launch given to a service call is unusable: not a launch, no registration
- * id, a registration that no longer exists, or a service URL that is not https
- * (http only on loopback). Status 400.
+ * id, a registration that no longer exists, a service URL that is not https
+ * (http only on loopback), or a line item / `differences` URL on another origin
+ * than the launch's claim. Status 400.
  */
 export class InvalidServiceLaunchError extends LtiServiceError {
   constructor(message: string, spec: string = SERVICE_SPEC.ags) {
