@@ -5,7 +5,7 @@ import session from 'express-session';
 import pgSession from 'connect-pg-simple';
 import pg from 'pg';
 // In your app: from 'express-lti'.
-import { CLAIM, ltiErrorHandler, ltiLaunch, ltiLogin, roleHelpers, type DeploymentNotFoundHook, type KnexStore } from '../lib';
+import { CLAIM, ltiErrorHandler, ltiJwks, ltiLaunch, ltiLogin, roleHelpers, type DeploymentNotFoundHook, type KnexStore } from '../lib';
 import {
   activatedPage,
   launchedPage,
@@ -98,6 +98,8 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   };
 
   app.all('/lti/login', ltiLogin({ store, launchUrl: `${toolUrl}/lti/launch` }));
+  // The tool's public keys: platforms verify its client assertions and deep-linking responses with them.
+  app.get('/lti/jwks', ltiJwks({ store }));
   app.post('/lti/launch', ltiLaunch({ store, onDeploymentNotFound }), (_req, res) => {
     res.redirect(303, '/app'); // 303: the browser GETs the page, so a reload does not re-post the spent id_token
   });

@@ -41,12 +41,13 @@ async function main(): Promise<void> {
 
     const db = knex({ client: 'pg', connection: database.url, pool: { min: 0, max: 10 } });
     cleanups.push(() => db.destroy());
-    const store = createKnexStore(db);
+    // LTI_KEY_SECRET encrypts the tool's private keys at rest (required in production).
+    const store = createKnexStore(db, { keySecret: process.env.LTI_KEY_SECRET });
 
     let devPlatformUrl: string | undefined;
     let platform: DevPlatform | undefined;
     if (!production) {
-      platform = await DevPlatform.start();
+      platform = await DevPlatform.start({ toolJwksUrl: `${toolUrl}/lti/jwks` });
       cleanups.push(() => platform!.close());
       await store.registerPlatform(platform.registration());
       // Its default deployment is not registered: the first launch shows the tool's onboarding.
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
         }),
     );
 
-    console.log(`Tool:   ${toolUrl}/app  (OIDC login ${toolUrl}/lti/login, launch ${toolUrl}/lti/launch)`);
+    console.log(`Tool:   ${toolUrl}/app  (OIDC login ${toolUrl}/lti/login, launch ${toolUrl}/lti/launch, keys ${toolUrl}/lti/jwks)`);
     console.log(`Database: ${database.embedded ? 'embedded PostgreSQL (removed on exit)' : 'DATABASE_URL'}`);
     if (platform && devPlatformUrl) {
       console.log(`Development platform: ${devPlatformUrl}  ← open this and click "Launch as Instructor"`);

@@ -2,7 +2,9 @@
  * express-lti: make an Express app an LTI 1.3 tool.
  *
  * Mount `ltiLogin()` and `ltiLaunch()`, back them with `createKnexStore(db)`,
- * and run the migrations in `migrationsDirectory`.
+ * and run the migrations in `migrationsDirectory`. For calls to the platform
+ * after the launch, publish the tool's keys with `ltiJwks({ store })` and get
+ * access tokens with an `AccessTokenClient`.
  * @packageDocumentation
  */
 import './http/request-data';

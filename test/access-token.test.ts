@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import {
   AccessTokenClient,
   LtiServiceError,
+  StorageUnavailableError,
   TokenEndpointMissingError,
   TokenEndpointUnavailableError,
   TokenRequestFailedError,
@@ -185,6 +186,12 @@ describe('access tokens', function () {
       const registration: Registration = { ...h.registration, tokenEndpoint: null };
       const err = await rejectsWith(client.get(registration, [SCORE]), TokenEndpointMissingError, h);
       assert.equal(err.code, 'token_endpoint_missing');
+      assert.equal(h.platform.tokenRequests, 0);
+    });
+
+    it('the signing key cannot be read: 503 storage_unavailable, no request', async () => {
+      const broken = new AccessTokenClient({ keys: { signingKey: () => Promise.reject(new Error('connect ECONNREFUSED')) } });
+      await assert.rejects(broken.get(h.registration, [SCORE]), (err: unknown) => err instanceof StorageUnavailableError);
       assert.equal(h.platform.tokenRequests, 0);
     });
 

@@ -6,6 +6,7 @@ import { ROLE, createKnexStore, type KnexStore, type Registration } from '../lib
 import { createApp, type ExampleApp } from '../example-app/app';
 import { platformPageHtml } from '../example-app/dev-platform-page';
 import { readableRoles } from '../example-app/views';
+import { TEST_KEY_SECRET } from './helpers/harness';
 
 // As in `npm start`: tool and platform both on 127.0.0.1, so the Lax dev cookie comes back with the launch.
 const TOOL = 'http://127.0.0.1:3000';
@@ -22,7 +23,7 @@ describe('example app', () => {
   beforeEach(async () => {
     db = knex({ client: 'pg', connection: process.env.DATABASE_URL!, pool: { min: 0, max: 4 } });
     await db.raw('truncate lti_nonces, lti_deployments, lti_registrations, session');
-    store = createKnexStore(db);
+    store = createKnexStore(db, { keySecret: TEST_KEY_SECRET });
     platform = await DevPlatform.start();
     registration = await store.registerPlatform(platform.registration());
     tool = createApp({ databaseUrl: process.env.DATABASE_URL!, toolUrl: TOOL, store, production: false, sessionSecret: 'test-secret' });
@@ -142,6 +143,12 @@ describe('example app', () => {
     const app = await agent.get('/app').expect(200);
     assert.ok(app.text.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co'), app.text);
     assert.ok(!app.text.includes('<script>'));
+  });
+
+  it("publishes the tool's public keys at /lti/jwks", async () => {
+    const res = await request(tool.app).get('/lti/jwks').expect(200).expect('cache-control', 'public, max-age=300');
+    assert.equal(res.body.keys[0].kid, (await store.signingKey()).kid);
+    assert.ok(res.body.keys.every((k: Record<string, unknown>) => k.kty === 'RSA' && !('d' in k)));
   });
 
   it('shows a friendly page on /app without a launch', async () => {

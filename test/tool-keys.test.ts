@@ -5,6 +5,7 @@ import request from 'supertest';
 import { SignJWT, createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { ConfigurationError, createKnexStore, ltiErrorHandler, ltiJwks, type KnexStore } from '../lib';
 import { TEST_KEY_SECRET, resetTables } from './helpers/harness';
+import { TcpProxy, viaProxy } from './helpers/tcp-proxy';
 
 const SECRET = TEST_KEY_SECRET;
 const OTHER_SECRET = 'another-secret-abcdefghijklmnopqrstuvwxyz-0123456789';
@@ -228,6 +229,24 @@ describe('tool keys', function () {
         await other.destroy();
       }
     });
+  });
+
+  it('database down: keeps signing with the key it has; without one, the database error surfaces', async () => {
+    const proxy = new TcpProxy(Number(new URL(process.env.DATABASE_URL!).port));
+    await proxy.start();
+    const proxied = knex({ client: 'pg', connection: viaProxy(process.env.DATABASE_URL!, proxy.port), pool: { min: 0, max: 2 }, acquireConnectionTimeout: 2_000 });
+    try {
+      const s = createKnexStore(proxied, { keySecret: SECRET, keyCacheTtlMs: 0 });
+      const fresh = createKnexStore(proxied, { keySecret: SECRET });
+      const key = await s.signingKey();
+      await proxy.down();
+      assert.equal((await s.signingKey()).kid, key.kid);
+      await assert.rejects(fresh.signingKey(), (err: unknown) => !(err instanceof ConfigurationError));
+    } finally {
+      await proxy.up().catch(() => undefined);
+      await proxy.close();
+      await proxied.destroy();
+    }
   });
 
   it('registrations keep an optional tokenAudience', async () => {

@@ -57,7 +57,8 @@ export interface ToolKeyOptions {
   /**
    * How long this process keeps using the current key before checking the
    * database again, in ms (default 60 000). A rotation made by this process is
-   * seen at once; one made by another process after at most this long.
+   * seen at once; one made by another process after at most this long. While the
+   * database cannot be reached, the key already loaded keeps signing.
    */
   keyCacheTtlMs?: number;
   /** Receives the one-time development-secret warning (default: console). */
@@ -167,9 +168,17 @@ export function createKnexToolKeys(db: Knex, options: ToolKeyOptions = {}): Tool
   return {
     async signingKey() {
       if (cached && Date.now() - cached.checkedAt < cacheTtlMs) return cached.key;
+      const stale = cached?.key;
       // Concurrent callers share one load.
       loading ??= loadCurrent().finally(() => (loading = undefined));
-      return loading;
+      try {
+        return await loading;
+      } catch (err) {
+        // The database is down: keep signing with the key this process already has
+        // (a rotation elsewhere is picked up once the database is back).
+        if (stale && !(err instanceof ConfigurationError)) return stale;
+        throw err;
+      }
     },
 
     async publicJwks() {

@@ -8,6 +8,7 @@ import { SignJWT } from 'jose';
 import { FetchProblem, boundedFetch, type BoundedResponse } from '../http/bounded-fetch';
 import type { ToolKeySource } from '../keys/tool-key-source';
 import type { Registration } from '../stores/store';
+import { storeCall } from '../stores/store-call';
 import {
   TokenEndpointMissingError,
   TokenEndpointUnavailableError,
@@ -83,8 +84,10 @@ export class AccessTokenClient {
    * An access token for `scopes` (only those: least privilege) at the platform
    * of `registration`: from the cache while it has more than the margin left,
    * else from one token request shared by every concurrent caller.
-   * @throws a {@link TokenEndpointMissingError}, {@link TokenRequestFailedError},
-   * {@link TokenEndpointUnavailableError} or {@link TokenResponseInvalidError}.
+   * @throws a {@link TokenEndpointMissingError}, {@link TokenScopeInvalidError},
+   * {@link TokenRequestFailedError}, {@link TokenEndpointUnavailableError} or
+   * {@link TokenResponseInvalidError}; `StorageUnavailableError` when the key
+   * cannot be read, `ConfigurationError` when there is no `keySecret` in production.
    */
   async get(registration: Registration, scopes: string[]): Promise<string> {
     const sorted = normalizeScopes(scopes);
@@ -162,7 +165,8 @@ export class AccessTokenClient {
   }
 
   private async assertion(registration: Registration, endpoint: string): Promise<string> {
-    const key = await this.keys.signingKey();
+    // A database failure reading the key is a 503 (StorageUnavailableError); a ConfigurationError passes as is.
+    const key = await storeCall(() => this.keys.signingKey());
     return new SignJWT({ jti: randomUUID() })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .setIssuer(registration.clientId)
