@@ -43,6 +43,8 @@ export class PlatformAgs {
   readonly scores = new Map<number, Map<string, PlatformScore>>();
   /** Score POSTs accepted (retries included). */
   scoresReceived = 0;
+  /** The last 1 000 scores accepted, in order (retries included). */
+  readonly scoreLog: PlatformScore[] = [];
   private nextId = 1;
 
   constructor(
@@ -96,13 +98,15 @@ export class PlatformAgs {
     const rest = url.pathname.slice(prefix.length);
     const match = /^\/(\d+)(?:\/(scores|results))?$/.exec(rest);
     const service: ServiceName = rest === '' ? 'lineitems' : ((match?.[2] as ServiceName | undefined) ?? 'lineitem');
+    // A score's body is read before any fault: a slow platform still takes a score the tool gave up on.
+    const scoreBody = service === 'scores' && req.method === 'POST' ? await readBody(req) : undefined;
     const fault = this.faults.take(service);
     if (await this.faults.apply(fault, res, req)) return true;
     if (rest === '') return this.container(req, res, url, fault?.kind === 'loop'), true;
     const n = match ? Number(match[1]) : NaN;
     // The query string is part of the line item URL: without it, no such item.
     if (!this.lineItems.has(n) || url.searchParams.get('context') !== this.contextId) return sendError(res, 404, 'no such line item'), true;
-    if (match![2] === 'scores') await this.score(req, res, n);
+    if (match![2] === 'scores') this.score(req, res, n, scoreBody ?? '');
     else if (match![2] === 'results') this.results(req, res, url, n, fault?.kind === 'loop');
     else await this.item(req, res, n);
     return true;
@@ -158,18 +162,20 @@ export class PlatformAgs {
     sendJson(res, 200, updated, { 'content-type': MEDIA_TYPE.lineItem });
   }
 
-  private async score(req: http.IncomingMessage, res: http.ServerResponse, n: number): Promise<void> {
+  private score(req: http.IncomingMessage, res: http.ServerResponse, n: number, text: string): void {
     if (req.method !== 'POST') return sendError(res, 405, 'method not allowed');
     if (!authorize(this.platform, req, res, [AGS_SCOPE.score]) || !contentTypeIs(req, res, MEDIA_TYPE.score)) return;
     let score: PlatformScore;
     try {
-      score = JSON.parse(await readBody(req)) as PlatformScore;
+      score = JSON.parse(text) as PlatformScore;
     } catch {
       return sendError(res, 400, 'not JSON');
     }
     const problem = scoreProblem(score);
     if (problem) return sendError(res, 400, problem);
     this.scoresReceived++;
+    this.scoreLog.push(score);
+    if (this.scoreLog.length > 1_000) this.scoreLog.shift();
     const byUser = this.scores.get(n) ?? new Map<string, PlatformScore>();
     this.scores.set(n, byUser);
     const last = byUser.get(score.userId);

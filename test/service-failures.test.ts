@@ -109,6 +109,16 @@ describe('service call failure modes', () => {
     assert.equal(s.h.platform.ags.scoresReceived, 1);
   });
 
+  it('a score POST that timed out after the platform took it is repeated with the same timestamp', async () => {
+    s.h.platform.faults.set('scores', { kind: 'slow', ms: 800 }, 1);
+    await s.services.publishScore(s.launch, done);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the slow first attempt lands late
+    const log = s.h.platform.ags.scoreLog;
+    assert.equal(log.length, 2, 'both attempts reached the platform');
+    assert.equal(log[0].timestamp, log[1].timestamp);
+    assert.equal(s.h.platform.ags.gradebook().length, 1, 'one grade: the repeat is harmless');
+  });
+
   it('never repeats a line item create after a 5xx', async () => {
     s.h.platform.faults.set('lineitems', { kind: 'error', status: 502 });
     const err = await expectError(s.services.createLineItem(s.launch, { label: 'Once', scoreMaximum: 1 }), ServiceUnavailableError);
