@@ -11,6 +11,9 @@ import { CLAIM, type DeepLinkingSettingsClaim } from '../lib/launch/claims';
 import { ROLE } from '../lib/launch/roles';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
 import { MOVED_JWKS_PATH, isAbusiveJwksMode, serveAbusiveJwks, type AbusiveJwksMode } from './jwks-abuse';
+import { PlatformAgs } from './platform-ags';
+import { PlatformFaults } from './platform-faults';
+import { PlatformNrps, type PlatformMember } from './platform-nrps';
 import { tokenRoute, type SeenAssertion, type TokenMode } from './platform-token';
 import { mountDeepLinkingReturn, type DeepLinkingReturn } from './platform-deep-linking';
 
@@ -98,6 +101,12 @@ export class DevPlatform {
   deepLinkReturn!: DeepLinkingReturn;
   /** Keys served by the JWKS endpoint; `keys[0]` signs. */
   keys: SigningKey[] = [];
+  /** Fault injection for the service routes (AGS, NRPS). */
+  readonly faults = new PlatformFaults();
+  /** Assignment and Grade Services: line items, scores, results, gradebook. */
+  readonly ags: PlatformAgs;
+  /** Names and Role Provisioning Services: `platform.nrps.roster`. */
+  readonly nrps: PlatformNrps;
   /** How the token endpoint (dev/platform-token.ts) behaves, for failure-mode tests. */
   tokenMode: TokenMode = 'ok';
   /** Requests the token endpoint has received. */
@@ -117,6 +126,13 @@ export class DevPlatform {
     this.clientId = options.clientId ?? 'dev-tool-client';
     this.deploymentId = options.deploymentId ?? 'dev-deployment-1';
     this.name = options.name ?? 'Development platform';
+    this.ags = new PlatformAgs(this, this.faults, COURSE.id);
+    this.nrps = new PlatformNrps(this, this.faults, COURSE);
+    this.nrps.roster = (Object.values(PERSONAS) as Persona[]).map(
+      (p): PlatformMember => ({ user_id: p.sub, roles: p.roles, status: 'Active', name: p.name, email: p.email }),
+    );
+    this.route(this.ags.route);
+    this.route(this.nrps.route);
     this.toolJwksUrl = options.toolJwksUrl;
     this.tokenAudience = options.tokenAudience;
   }
@@ -222,7 +238,10 @@ export class DevPlatform {
     };
     if (messageType === 'LtiResourceLinkRequest') {
       claims[CLAIM.resourceLink] = { id: input.hint?.resourceLinkId ?? 'resource-link-1', title: 'Week 1 quiz' };
+      claims[CLAIM.ags] = this.ags.claim(input.hint?.resourceLinkId ?? 'resource-link-1');
+      claims[CLAIM.nrps] = this.nrps.claim();
     } else {
+      claims[CLAIM.ags] = this.ags.claim();
       claims[CLAIM.deepLinkingSettings] = {
         deep_link_return_url: `${this.url}/deep-link-return`,
         accept_types: ['ltiResourceLink'],
@@ -265,6 +284,7 @@ export class DevPlatform {
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
+    this.faults.releaseHanging();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }

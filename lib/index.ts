@@ -73,3 +73,33 @@ export { createDeepLinkingResponse, DL_CLAIM, type DeepLinkingResponseOptions } 
 export { sendDeepLinkingResponse, type SendDeepLinkingResponseOptions } from './deep-linking/response-page';
 export { DeepLinkingInvalidItemError, DeepLinkingItemNotAcceptedError, NotDeepLinkingLaunchError } from './deep-linking/errors';
 export * from './errors';
+
+// ---- services: AGS 2.0 and NRPS 2.0 calls ---------------------------------
+export { ltiServices, type LtiServices, type LtiServicesOptions, type ServiceLaunchInput } from './services/services';
+export type { LtiServiceLaunch, ServiceStore } from './services/service-launch';
+export type { AccessTokens, ServiceCallOptions } from './services/service-call';
+export { AGS_SCOPE, NRPS_SCOPE, MEDIA_TYPE } from './services/scopes';
+export {
+  ACTIVITY_PROGRESS,
+  GRADING_PROGRESS,
+  type ActivityProgress,
+  type GetResultsOptions,
+  type GradingProgress,
+  type LineItem,
+  type ListLineItemsOptions,
+  type PublishScoreOptions,
+  type Result,
+  type Score,
+} from './services/ags/types';
+export type { Membership, MembershipOptions, NrpsContext, NrpsMember } from './services/nrps/types';
+export {
+  InvalidLineItemError,
+  InvalidScoreError,
+  InvalidServiceLaunchError,
+  LineItemMissingError,
+  ScopeNotGrantedError,
+  ServiceBadResponseError,
+  ServiceRequestRejectedError,
+  ServiceTimeoutError,
+  ServiceUnavailableError,
+} from './services/call-errors';

@@ -75,7 +75,11 @@ export interface LtiLaunchContext {
   deployment: Deployment;
 }
 
-/** The compact launch kept in `req.session.lti` for the tool's next pages. */
+/**
+ * The compact launch kept in `req.session.lti` for the tool's next pages. It is
+ * an `LtiServiceLaunch` (registration id, deployment id, AGS and NRPS claims), so
+ * `services.publishScore(req.session.lti, …)` works on a later request or in a job.
+ */
 export interface LtiSessionLaunch {
   messageType: LtiMessageType;
   registrationId: string;
@@ -87,6 +91,10 @@ export interface LtiSessionLaunch {
   roles: string[];
   context?: ContextClaim;
   resourceLink?: ResourceLinkClaim;
+  /** The AGS claim (service endpoints and granted scopes), when the platform sent one. */
+  ags?: AgsClaim;
+  /** The NRPS claim, when the platform sent one. */
+  nrps?: NrpsClaim;
   /** Epoch milliseconds of the launch. */
   launchedAt: number;
 }
@@ -169,6 +177,8 @@ export function toSessionLaunch(lti: LtiLaunchContext): LtiSessionLaunch {
     roles: lti.user.roles,
     context: lti.context,
     resourceLink: lti.resourceLink,
+    ags: lti.ags,
+    nrps: lti.nrps,
     launchedAt: Date.now(),
   };
 }

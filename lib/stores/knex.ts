@@ -39,6 +39,8 @@ export interface KnexStore extends LtiStore, ToolKeyStore {
   registerPlatform(input: RegisterPlatformInput): Promise<Registration>;
   /** Every registration, oldest first. */
   listRegistrations(): Promise<Registration[]>;
+  /** The registration with this id (cached like `findRegistrations`), for service calls of saved launches. */
+  findRegistrationById(id: string): Promise<Registration | undefined>;
   /** Delete a registration and its deployments and nonces. True when a row was deleted. */
   deleteRegistration(id: string): Promise<boolean>;
   /** Add a deployment ahead of its first launch (idempotent). */
@@ -245,6 +247,18 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
         .returning(REGISTRATION_COLUMNS);
       clearCaches();
       return toRegistration(saved as RegistrationRow);
+    },
+
+    async findRegistrationById(id) {
+      // Not a uuid: no such row (and no SQL error from PostgreSQL's uuid cast).
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
+      const hit = registrations.get(`id:${id}`);
+      if (hit) return { ...hit[0] };
+      const generation = registrations.begin();
+      const row = (await db(TABLES.registrations).select(REGISTRATION_COLUMNS).where({ id }).first()) as RegistrationRow | undefined;
+      if (!row) return undefined;
+      registrations.set(`id:${id}`, [toRegistration(row)], generation);
+      return toRegistration(row);
     },
 
     async listRegistrations() {
