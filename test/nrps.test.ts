@@ -55,9 +55,11 @@ describe('NRPS 2.0 against the dev platform', () => {
     assert.deepEqual(open.context, { id: 'course-101', label: 'LTI 101', title: 'Introduction to LTI' });
     const differences = open.differencesUrl();
     assert.match(differences!, /\/memberships\?since=\d+$/);
-    assert.equal((await all(open.members)).length, 2);
+    const roster = s.h.platform.nrps.roster.length;
+    assert.ok(roster >= 2);
+    assert.equal((await all(open.members)).length, roster);
     const later = await all(s.services.members(s.launch, { url: differences }));
-    assert.equal(later.length, 2);
+    assert.equal(later.length, roster);
     await assert.rejects(s.services.membership(s.launch, { url: 'https://elsewhere.example/memberships' }), InvalidServiceLaunchError);
   });
 
