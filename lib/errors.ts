@@ -97,7 +97,7 @@ export class StateNotFoundError extends LtiError {
       'state_not_found',
       401,
       'The launch state does not match a login started in this browser. ' +
-        'It was already used, or the session cookie did not reach the tool (check SameSite=None; Secure).',
+        "It was already used, or the login's cookie did not reach the tool (check SameSite=None; Secure; Partitioned).",
       `${SEC} §7.3.1`,
     );
   }

@@ -26,7 +26,8 @@ export {
   type ResourceLinkClaim,
   type ToolPlatformClaim,
 } from './launch/claims';
-export type { PendingLogin } from './launch/login-state';
+export type { LoginRecord, PendingLogin } from './launch/login-state';
+export type { LoginCookieOptions } from './launch/login-cookie';
 export { JwksCache, defaultJwksCache, type JwksCacheOptions } from './launch/jwks-cache';
 export { ltiErrorHandler, escapeHtml, type LtiErrorHandlerOptions } from './http/error-handler';
 export type { LtiLogger } from './logger';
