@@ -81,8 +81,8 @@ describe('failure modes', () => {
 
       // The login writes no session: a failing session store shows at the launch's save.
       sessions.failing = 'set';
-      const first = request.agent(h.app);
-      const saved = await fullLaunch(h, first);
+      await request(h.app).get('/lti/login').query(query).expect(302);
+      const saved = await fullLaunch(h, request.agent(h.app));
       assert.equal(saved.status, 503);
       assert.equal(saved.body.error.code, 'session_unavailable');
 
