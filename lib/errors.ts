@@ -245,7 +245,11 @@ export class NonceMismatchError extends LtiError {
   }
 }
 
-/** The nonce was already used (or expired): a replayed token. */
+/**
+ * The nonce was already used (or expired): a replayed token.
+ * @deprecated No longer raised: the nonce lives in its login's row, taken once, so a replay
+ * is refused as `state_not_found` (or `nonce_mismatch`). Kept so existing imports compile.
+ */
 export class NonceReplayedError extends LtiError {
   constructor() {
     super('nonce_replayed', 401, "The id_token's nonce was already used or has expired.", `${SEC} §5.1.3 step 9`);
