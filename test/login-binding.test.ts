@@ -4,6 +4,7 @@
 // before a launch.
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { ConfigurationError, ltiLaunch, ltiLogin } from '../lib';
 import {
   LAUNCH_URL,
   createHarness,
@@ -172,6 +173,20 @@ describe('login binding (one row and one cookie per login)', function () {
       await postLaunch(agent, formA).expect(200);
     });
 
+    it('refuses a state that is no valid cookie name, even with a cookie header to match (401, not a 500)', async () => {
+      await setup();
+      for (const state of ['a b', 'a,b', '"a"', 'a(b)', 'ä']) {
+        const res = await request(h.app)
+          .post('/lti/launch')
+          .set('Cookie', `lti_login_${state}=x`)
+          .set('Accept', 'application/json')
+          .type('form')
+          .send({ id_token: 'a.b.c', state });
+        assert.equal(res.status, 401, `${state}: ${res.text}`);
+        assert.equal(res.body.error.code, 'state_not_found');
+      }
+    });
+
     it('refuses a state used twice (401 state_not_found), with or without its cookie', async () => {
       await setup();
       const login = await startLogin(h, agent);
@@ -319,6 +334,14 @@ describe('login binding (one row and one cookie per login)', function () {
       const line = setCookies(custom).find((c) => c.startsWith(`lti_${customState}=`));
       assert.ok(line, JSON.stringify(setCookies(custom)));
       assert.match(line, /; SameSite=Strict/);
+    });
+
+    it('refuses a cookie name prefix that is no cookie-name token, when the middleware is made', async () => {
+      await setup();
+      for (const namePrefix of ['', 'lti login', 'lti;', 'x'.repeat(65)]) {
+        assert.throws(() => ltiLogin({ store: h.store, launchUrl: LAUNCH_URL, loginCookie: { namePrefix } }), ConfigurationError, namePrefix);
+        assert.throws(() => ltiLaunch({ store: h.store, loginCookie: { namePrefix } }), ConfigurationError, namePrefix);
+      }
     });
   });
 });

@@ -1,4 +1,5 @@
 import type { CookieOptions, Request, Response } from 'express';
+import { ConfigurationError } from '../errors';
 
 /**
  * Attributes of the per-login cookie (the `loginCookie` option of `ltiLogin()`).
@@ -56,6 +57,8 @@ function resolve(req: Request, options: LoginCookieOptions): ResolvedAttributes 
   return { sameSite, secure: isSecure, partitioned: partitioned && isSecure };
 }
 
+const STATE = /^[A-Za-z0-9_-]{1,256}$/;
+
 function pickSameSite(value: unknown): ResolvedAttributes['sameSite'] {
   return value === 'none' || value === 'lax' || value === 'strict' ? value : undefined;
 }
@@ -68,6 +71,9 @@ export class LoginCookie {
   /** `launchUrl`: known at login; at launch the request's own path stands in for it. */
   constructor(launchUrl: string | undefined, private readonly options: LoginCookieOptions = {}) {
     this.prefix = options.namePrefix ?? 'lti_login_';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(this.prefix)) {
+      throw new ConfigurationError('loginCookie.namePrefix must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -.');
+    }
     // Sent only to the launch: no other page of the app carries these cookies.
     this.path = options.path ?? (launchUrl === undefined ? undefined : new URL(launchUrl).pathname);
   }
@@ -90,7 +96,8 @@ export class LoginCookie {
   /** The values the browser sent for `state`'s cookie (normally one; a few at most are looked at). */
   read(req: Request, state: string): string[] {
     const header = req.headers.cookie;
-    if (typeof header !== 'string') return [];
+    // Our states are base64url; anything else is no login of ours and no valid cookie name to clear.
+    if (typeof header !== 'string' || !STATE.test(state)) return [];
     const name = this.prefix + state;
     const values: string[] = [];
     for (const part of header.split(';')) {
