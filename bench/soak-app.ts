@@ -1,8 +1,8 @@
 /**
- * The soak run's tool: the middlewares mounted as a user would, with the nonce
- * cleanup a deployment runs on a timer, and short nonce and state lifetimes so
+ * The soak run's tool: the middlewares mounted as a user would, with the login
+ * cleanup a deployment runs on a timer, and a short state lifetime so
  * abandoned logins expire within the run. Answers 'sample' over IPC with its
- * memory after a full GC and the row counts of the nonce and session tables.
+ * memory after a full GC and the row counts of the login and session tables.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,9 +25,9 @@ async function main(): Promise<void> {
   pool.on('error', () => undefined);
   const store = createKnexStore(db);
   await store.registerPlatform(platform);
-  let noncesCleaned = 0;
+  let loginsCleaned = 0;
   const cleanup = setInterval(() => {
-    store.cleanup().then((r) => (noncesCleaned += r.noncesDeleted), () => undefined);
+    store.cleanup().then((r) => (loginsCleaned += r.loginsDeleted), () => undefined);
   }, CLEANUP_EVERY_MS);
 
   const server = http.createServer();
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const app = express();
   app.use(session({ store: new (pgSession(session))({ pool, pruneSessionInterval: 5 }), secret: 'soak', resave: false, saveUninitialized: false }));
-  app.all('/lti/login', ltiLogin({ store, launchUrl: `${base}/lti/launch`, nonceTtlSeconds: 5, stateTtlSeconds: 5 }));
+  app.all('/lti/login', ltiLogin({ store, launchUrl: `${base}/lti/launch`, stateTtlSeconds: 5 }));
   app.post('/lti/launch', ltiLaunch({ store, autoCreateDeployments: true }), (req, res) => {
     res.type('html').send(`<p>Hello, ${escapeHtml(req.lti.user.name ?? 'someone')}!</p>`);
   });
@@ -51,9 +51,9 @@ async function main(): Promise<void> {
         type: 'sample',
         rss: memory.rss,
         heapUsed: memory.heapUsed,
-        nonces: await count('lti_nonces'),
+        logins: await count('lti_logins'),
         sessions: await count('session'),
-        noncesCleaned,
+        loginsCleaned,
       });
     } else if (message.type === 'stop') {
       clearInterval(cleanup);

@@ -1,8 +1,8 @@
 /**
  * `npm run bench:soak`: many complete launches (default 100 000) against one
  * tool process, with one login in ten abandoned (never launched), sampling the
- * tool's memory after a full GC and the nonce and session tables as it goes.
- * Passes when the heap stays flat (no unbounded cache) and the nonce table
+ * tool's memory after a full GC and the login and session tables as it goes.
+ * Passes when the heap stays flat (no unbounded cache) and the login table
  * stays bounded by the cleanup. Loopback only; stops by itself.
  */
 import http from 'node:http';
@@ -23,9 +23,9 @@ const FLAT_HEAP_MB = 10;
 interface Sample {
   rss: number;
   heapUsed: number;
-  nonces: number;
+  logins: number;
   sessions: number;
-  noncesCleaned: number;
+  loginsCleaned: number;
 }
 
 function getStatus(url: URL): Promise<number> {
@@ -71,11 +71,11 @@ async function main(): Promise<number> {
     const every = Math.ceil(LAUNCHES / SAMPLES);
     let nextSample = every;
 
-    console.log(`soak: ${LAUNCHES} launches at concurrency ${CONCURRENCY}, one login in ten abandoned, nonce TTL 5 s, cleanup every 2 s`);
-    console.log('  launches    secs   RSS MB  heap MB  nonce rows  session rows  nonces cleaned');
+    console.log(`soak: ${LAUNCHES} launches at concurrency ${CONCURRENCY}, one login in ten abandoned, state TTL 5 s, cleanup every 2 s`);
+    console.log('  launches    secs   RSS MB  heap MB  login rows  session rows  logins cleaned');
     const print = (s: (typeof samples)[number]) =>
       console.log(
-        `  ${String(s.launches).padStart(8)}  ${s.seconds.toFixed(0).padStart(6)}  ${(s.rss / 2 ** 20).toFixed(1).padStart(7)}  ${(s.heapUsed / 2 ** 20).toFixed(1).padStart(7)}  ${String(s.nonces).padStart(10)}  ${String(s.sessions).padStart(12)}  ${String(s.noncesCleaned).padStart(14)}`,
+        `  ${String(s.launches).padStart(8)}  ${s.seconds.toFixed(0).padStart(6)}  ${(s.rss / 2 ** 20).toFixed(1).padStart(7)}  ${(s.heapUsed / 2 ** 20).toFixed(1).padStart(7)}  ${String(s.logins).padStart(10)}  ${String(s.sessions).padStart(12)}  ${String(s.loginsCleaned).padStart(14)}`,
       );
     samples.push({ ...(await sample()), launches: 0, seconds: 0 });
     print(samples[0]);
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
         const launchInput = { ...input, loginHint, expect: benchPersona(loginHint).name };
         for (let n = 0; done < LAUNCHES; n++) {
           if (n % 10 === 9) {
-            // A login whose launch never comes: its nonce stays until the cleanup.
+            // A login whose launch never comes: its login row stays until the cleanup.
             const login = new URL(tool.loginUrl);
             login.search = new URLSearchParams({ iss: input.issuer, login_hint: loginHint, target_link_uri: tool.targetLinkUri, client_id: input.clientId }).toString();
             if ((await getStatus(login)) === 302) abandoned++;
@@ -113,13 +113,13 @@ async function main(): Promise<number> {
     const first = samples[1] ?? samples[0]; // after warm-up
     const last = samples[samples.length - 1];
     const heapGrowth = (last.heapUsed - first.heapUsed) / 2 ** 20;
-    const maxNonces = Math.max(...samples.map((s) => s.nonces));
-    const noncesBound = Math.ceil((abandoned / ((Date.now() - started) / 1000)) * (5 + 2) * 1.5) + CONCURRENCY;
+    const maxLogins = Math.max(...samples.map((s) => s.logins));
+    const loginsBound = Math.ceil((abandoned / ((Date.now() - started) / 1000)) * (5 + 2) * 1.5) + CONCURRENCY;
     console.log(`\n${done} launches, ${abandoned} abandoned logins, ${errors} errors, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     console.log(`heap after GC: ${(first.heapUsed / 2 ** 20).toFixed(1)} MB at ${first.launches} launches → ${(last.heapUsed / 2 ** 20).toFixed(1)} MB at ${last.launches} (${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB): ${Math.abs(heapGrowth) <= FLAT_HEAP_MB ? 'flat' : 'GROWING'}`);
-    console.log(`nonce rows: at most ${maxNonces} (abandoned-login rate × (TTL + cleanup period) allows about ${noncesBound}): ${maxNonces <= noncesBound ? 'bounded' : 'NOT BOUNDED'}`);
+    console.log(`login rows: at most ${maxLogins} (abandoned-login rate × (TTL + cleanup period) allows about ${loginsBound}): ${maxLogins <= loginsBound ? 'bounded' : 'NOT BOUNDED'}`);
     child.send({ type: 'stop' });
-    const ok = errors === 0 && Math.abs(heapGrowth) <= FLAT_HEAP_MB && maxNonces <= noncesBound;
+    const ok = errors === 0 && Math.abs(heapGrowth) <= FLAT_HEAP_MB && maxLogins <= loginsBound;
     return ok ? 0 : 1;
   } finally {
     clearTimeout(watchdog);

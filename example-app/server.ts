@@ -8,6 +8,8 @@ import { createApp } from './app';
 import { startDevPlatformPage } from './dev-platform-page';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** Expired pending logins (launches that never came) are deleted this often. */
+const CLEANUP_EVERY_MS = 5 * 60_000;
 
 async function main(): Promise<void> {
   const production = process.env.NODE_ENV === 'production';
@@ -43,6 +45,12 @@ async function main(): Promise<void> {
     cleanups.push(() => db.destroy());
     // LTI_KEY_SECRET encrypts the tool's private keys at rest (required in production).
     const store = createKnexStore(db, { keySecret: process.env.LTI_KEY_SECRET });
+    // One process per cluster should run this; the example is a single process.
+    const sweep = setInterval(() => {
+      store.cleanup().catch((err: Error) => console.error('cleanup:', err.message));
+    }, CLEANUP_EVERY_MS);
+    sweep.unref(); // never keeps the process alive
+    cleanups.push(async () => clearInterval(sweep));
 
     let devPlatformUrl: string | undefined;
     let platform: DevPlatform | undefined;

@@ -101,7 +101,7 @@ export class StateNotFoundError extends LtiError {
       'state_not_found',
       401,
       'The launch state does not match a login started in this browser. ' +
-        'It was already used, or the session cookie did not reach the tool (check SameSite=None; Secure).',
+        "It was already used, or the login's cookie did not reach the tool (check SameSite=None; Secure; Partitioned).",
       `${SEC} §7.3.1`,
     );
   }
@@ -249,7 +249,11 @@ export class NonceMismatchError extends LtiError {
   }
 }
 
-/** The nonce was already used (or expired): a replayed token. */
+/**
+ * The nonce was already used (or expired): a replayed token.
+ * @deprecated No longer raised: the nonce lives in its login's row, taken once, so a replay
+ * is refused as `state_not_found` (or `nonce_mismatch`). Kept so existing imports compile.
+ */
 export class NonceReplayedError extends LtiError {
   constructor() {
     super('nonce_replayed', 401, "The id_token's nonce was already used or has expired.", `${SEC} §5.1.3 step 9`);

@@ -28,7 +28,8 @@ export {
   type ResourceLinkClaim,
   type ToolPlatformClaim,
 } from './launch/claims';
-export type { PendingLogin } from './launch/login-state';
+export type { LoginRecord, PendingLogin } from './launch/login-state';
+export type { LoginCookieOptions } from './launch/login-cookie';
 export { JwksCache, defaultJwksCache, type JwksCacheOptions, type SigningKeySource } from './launch/jwks-cache';
 export { ltiErrorHandler, escapeHtml, type LtiErrorHandlerOptions } from './http/error-handler';
 export type { LtiLogger } from './logger';

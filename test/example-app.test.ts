@@ -22,7 +22,7 @@ describe('example app', () => {
 
   beforeEach(async () => {
     db = knex({ client: 'pg', connection: process.env.DATABASE_URL!, pool: { min: 0, max: 4 } });
-    await db.raw('truncate lti_nonces, lti_deployments, lti_registrations, session');
+    await db.raw('truncate lti_logins, lti_deployments, lti_registrations, session');
     store = createKnexStore(db, { keySecret: TEST_KEY_SECRET });
     platform = await DevPlatform.start();
     registration = await store.registerPlatform(platform.registration());

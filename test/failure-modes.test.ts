@@ -79,14 +79,17 @@ describe('failure modes', () => {
       h = await createHarness({ sessionStore: sessions, launch: { autoCreateDeployments: true } });
       const query = { iss: h.platform.issuer, login_hint: 'x', target_link_uri: LAUNCH_URL, client_id: h.platform.clientId };
 
+      // The login writes no session: a failing session store shows at the launch's save.
       sessions.failing = 'set';
-      const login = await request(h.app).get('/lti/login').set('Accept', 'application/json').query(query);
-      assert.equal(login.status, 503);
-      assert.equal(login.body.error.code, 'session_unavailable');
-      assert.equal(login.headers.location, undefined, 'no redirect without a saved state');
+      await request(h.app).get('/lti/login').query(query).expect(302);
+      const saved = await fullLaunch(h, request.agent(h.app));
+      assert.equal(saved.status, 503);
+      assert.equal(saved.body.error.code, 'session_unavailable');
 
+      // A browser with a session (from a launch), then a new login.
       sessions.failing = 'none';
       const agent = request.agent(h.app);
+      assert.equal((await fullLaunch(h, agent)).status, 200);
       const { location } = await startLogin(h, agent);
       const { idToken, state } = await h.platform.authorize(location.searchParams);
 
@@ -96,6 +99,7 @@ describe('failure modes', () => {
       assert.equal(load.body.error.code, 'session_unavailable');
 
       sessions.failing = 'destroy';
+      // The failed load stopped before the launch ran: the login is still there.
       const regenerate = await postLaunch(agent, { id_token: idToken, state });
       assert.equal(regenerate.status, 503);
       assert.equal(regenerate.body.error.code, 'session_unavailable');

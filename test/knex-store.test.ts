@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
-import { createKnexStore, migrationsDirectory, type KnexStore } from '../lib';
+import { createKnexStore, migrationsDirectory, type KnexStore, type LoginRecord, type Registration } from '../lib';
 import { resetTables } from './helpers/harness';
 
 const platform = {
@@ -67,31 +67,54 @@ describe('knex store', () => {
     assert.equal((await store.findRegistrations(platform.issuer, platform.clientId)).length, 1);
   });
 
-  it('consumes a nonce once, even under 50 concurrent attempts', async () => {
+  /** A login record for `reg`, expiring in `ttlMs`. */
+  const loginOf = (reg: Registration, state: string, hash = `hash-${state}`, ttlMs = 60_000): LoginRecord => ({
+    state,
+    bindingHash: hash,
+    registrationId: reg.id,
+    issuer: reg.issuer,
+    clientId: reg.clientId,
+    nonce: `nonce-${state}`,
+    targetLinkUri: 'https://tool.test/lti/launch',
+    expiresAt: Date.now() + ttlMs,
+  });
+
+  it('takes a login once, even under 50 concurrent attempts', async () => {
     const reg = await store.registerPlatform(platform);
-    await store.saveNonce(reg, 'n-1', new Date(Date.now() + 60_000));
-    const results = await Promise.all(Array.from({ length: 50 }, () => store.consumeNonce(reg, 'n-1')));
+    await store.saveLogin(loginOf(reg, 's-1'));
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.takeLogin('s-1', 'hash-s-1')));
     assert.equal(results.filter(Boolean).length, 1);
   });
 
-  it('refuses an expired nonce, an unknown one, and one of another registration', async () => {
+  it('takes a login only with its binding hash, and returns it whole (expired ones too, once)', async () => {
     const reg = await store.registerPlatform(platform);
-    const other = await store.registerPlatform({ ...platform, clientId: 'client-2' });
-    await store.saveNonce(reg, 'old', new Date(Date.now() - 1));
-    await store.saveNonce(reg, 'mine', new Date(Date.now() + 60_000));
-    assert.equal(await store.consumeNonce(reg, 'old'), false);
-    assert.equal(await store.consumeNonce(reg, 'never-made'), false);
-    assert.equal(await store.consumeNonce(other, 'mine'), false);
-    assert.equal(await store.consumeNonce(reg, 'mine'), true);
+    await store.saveLogin({ ...loginOf(reg, 'mine'), deploymentId: 'dep-at-login' });
+    await store.saveLogin(loginOf(reg, 'old', 'hash-old', -1_000));
+    assert.equal(await store.takeLogin('mine', 'hash-of-another-browser'), undefined);
+    assert.equal(await store.takeLogin('never-made', 'hash-mine'), undefined);
+    const taken = await store.takeLogin('mine', 'hash-mine');
+    assert.deepEqual({ ...taken, expiresAt: undefined }, {
+      registrationId: reg.id,
+      issuer: reg.issuer,
+      clientId: reg.clientId,
+      nonce: 'nonce-mine',
+      deploymentId: 'dep-at-login',
+      targetLinkUri: 'https://tool.test/lti/launch',
+      expiresAt: undefined,
+    });
+    assert.equal(await store.takeLogin('mine', 'hash-mine'), undefined, 'single use');
+    const old = await store.takeLogin('old', 'hash-old');
+    assert.ok(old && old.expiresAt <= Date.now(), 'an expired login is returned (the launch says state_expired)');
+    assert.equal(await store.takeLogin('old', 'hash-old'), undefined, 'and removed');
   });
 
-  it('cleanup deletes only expired nonces and returns the count', async () => {
+  it('cleanup deletes only expired logins and returns the count', async () => {
     const reg = await store.registerPlatform(platform);
-    for (let i = 0; i < 3; i++) await store.saveNonce(reg, `old-${i}`, new Date(Date.now() - 1000));
-    await store.saveNonce(reg, 'live', new Date(Date.now() + 60_000));
-    assert.deepEqual(await store.cleanup(), { noncesDeleted: 3 });
-    assert.deepEqual(await store.cleanup(), { noncesDeleted: 0 });
-    assert.equal(await store.consumeNonce(reg, 'live'), true);
+    for (let i = 0; i < 3; i++) await store.saveLogin(loginOf(reg, `old-${i}`, `h-${i}`, -1_000));
+    await store.saveLogin(loginOf(reg, 'live'));
+    assert.deepEqual(await store.cleanup(), { loginsDeleted: 3 });
+    assert.deepEqual(await store.cleanup(), { loginsDeleted: 0 });
+    assert.ok(await store.takeLogin('live', 'hash-live'));
   });
 
   it('creates a deployment once under 30 concurrent calls, and lists and deletes deployments', async () => {
@@ -124,13 +147,13 @@ describe('knex store', () => {
     assert.equal(await store.findDeployment(reg, 'dep-2'), undefined, 'deleting through the store clears the cache');
   });
 
-  it('deleting a registration deletes its deployments and nonces', async () => {
+  it('deleting a registration deletes its deployments and pending logins', async () => {
     const reg = await store.registerPlatform(platform);
     await store.createDeployment(reg, 'dep-1');
-    await store.saveNonce(reg, 'n', new Date(Date.now() + 60_000));
+    await store.saveLogin(loginOf(reg, 'n'));
     await store.deleteRegistration(reg.id);
     assert.equal((await db('lti_deployments').count<{ c: string }[]>('* as c'))[0].c, '0');
-    assert.equal((await db('lti_nonces').count<{ c: string }[]>('* as c'))[0].c, '0');
+    assert.equal((await db('lti_logins').count<{ c: string }[]>('* as c'))[0].c, '0');
   });
 });
 
@@ -149,9 +172,9 @@ describe('migrations', () => {
       });
     const db = knex({ client: 'pg', connection: url.toString() });
     try {
-      assert.match(cli('migrate:latest'), /Batch 1 run: 4 migrations/);
-      assert.equal((await db('pg_tables').where({ schemaname: 'public' }).whereIn('tablename', ['lti_registrations', 'lti_deployments', 'lti_nonces', 'lti_tool_keys', 'session'])).length, 5);
-      assert.match(cli('migrate:rollback'), /Batch 1 rolled back: 4 migrations/);
+      assert.match(cli('migrate:latest'), /Batch 1 run: 5 migrations/);
+      assert.equal((await db('pg_tables').where({ schemaname: 'public' }).whereIn('tablename', ['lti_registrations', 'lti_deployments', 'lti_logins', 'lti_tool_keys', 'session'])).length, 5);
+      assert.match(cli('migrate:rollback'), /Batch 1 rolled back: 5 migrations/);
       assert.equal((await db('pg_tables').where({ schemaname: 'public' }).whereLike('tablename', 'lti_%')).length, 0);
     } finally {
       await db.destroy();
@@ -172,7 +195,12 @@ describe('migrations', () => {
       (await db('pg_tables').where({ schemaname: 'public' }).pluck('tablename')).filter((t: string) => !t.startsWith('knex_')).sort();
     try {
       await db.migrate.latest({ directory: migrationsDirectory });
+      assert.deepEqual(await tables(), ['lti_deployments', 'lti_logins', 'lti_registrations', 'lti_tool_keys', 'session']);
+      // The logins migration (the last one) steps down to the earlier schema (lti_nonces back) and up again.
+      await db.migrate.down({ directory: migrationsDirectory });
       assert.deepEqual(await tables(), ['lti_deployments', 'lti_nonces', 'lti_registrations', 'lti_tool_keys', 'session']);
+      await db.migrate.up({ directory: migrationsDirectory });
+      assert.deepEqual(await tables(), ['lti_deployments', 'lti_logins', 'lti_registrations', 'lti_tool_keys', 'session']);
       await db.migrate.rollback({ directory: migrationsDirectory }, true);
       assert.deepEqual(await tables(), []);
       await db.migrate.latest({ directory: migrationsDirectory });

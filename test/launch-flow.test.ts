@@ -46,9 +46,12 @@ describe('launch flow (happy path)', () => {
     const agent = request.agent(h.app);
     const { location } = await startLogin(h, agent);
     const { idToken, state } = await h.platform.authorize(location.searchParams);
+    assert.equal((await h.db('session').count<{ c: string }[]>('* as c'))[0].c, '0', 'the login writes no session');
+    await postLaunch(agent, { id_token: idToken, state }).expect(200);
     const before = (await h.db('session').select('sid')).map((r) => r.sid);
     assert.equal(before.length, 1);
-    await postLaunch(agent, { id_token: idToken, state }).expect(200);
+    // A second launch in this browser: a new session id replaces the old one.
+    assert.equal((await fullLaunch(h, agent)).status, 200);
     const after = (await h.db('session').select('sid')).map((r) => r.sid);
     assert.equal(after.length, 1);
     assert.notEqual(after[0], before[0], 'the session id changes at launch');

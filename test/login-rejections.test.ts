@@ -35,8 +35,9 @@ function assertLtiError(res: request.Response, status: number, code: string): { 
   return res.body.error;
 }
 
+/** Pending logins saved (lti_logins rows; each carries its nonce). */
 async function nonceCount(h: Harness): Promise<number> {
-  const [{ count }] = await h.db('lti_nonces').count({ count: '*' });
+  const [{ count }] = await h.db('lti_logins').count({ count: '*' });
   return Number(count);
 }
 
@@ -252,17 +253,19 @@ describe('login rejections', () => {
       assert.equal(seen.size, 6);
     });
 
-    it('saves the nonce in lti_nonces for about 10 minutes', async () => {
+    it('saves the login (state, nonce, cookie hash) in lti_logins for the state lifetime, 300 s', async () => {
       const before = Date.now();
-      const { nonce } = await startLogin(h, agent);
+      const { state, nonce } = await startLogin(h, agent);
       const after = Date.now();
-      const rows = await h.db('lti_nonces').select('nonce', 'registration_id', 'expires_at');
+      const rows = await h.db('lti_logins').select('state', 'nonce', 'registration_id', 'binding_hash', 'expires_at');
       assert.equal(rows.length, 1);
+      assert.equal(rows[0].state, state);
       assert.equal(rows[0].nonce, nonce);
       assert.equal(rows[0].registration_id, h.registration.id);
+      assert.match(rows[0].binding_hash, /^[A-Za-z0-9_-]{43}$/);
       const expiresAt = new Date(rows[0].expires_at).getTime();
-      assert.ok(expiresAt >= before + 600_000 - 1_000, `expires_at ${new Date(expiresAt).toISOString()} too early`);
-      assert.ok(expiresAt <= after + 600_000 + 1_000, `expires_at ${new Date(expiresAt).toISOString()} too late`);
+      assert.ok(expiresAt >= before + 300_000 - 1_000, `expires_at ${new Date(expiresAt).toISOString()} too early`);
+      assert.ok(expiresAt <= after + 300_000 + 1_000, `expires_at ${new Date(expiresAt).toISOString()} too late`);
     });
   });
 
@@ -294,16 +297,20 @@ describe('login rejections', () => {
   });
 
   describe('configuration and body', () => {
-    it('fails with 500 configuration_error when express-session is not mounted', async () => {
+    it('logs in without express-session (nothing is written there), and the launch says it is missing (500 configuration_error)', async () => {
       const bare = await createHarness({ session: false });
       try {
-        const res = await request(bare.app)
+        const browser = request.agent(bare.app);
+        const res = await browser
           .get('/lti/login')
           .set('Accept', 'application/json')
-          .query({ ...baseParams(bare), client_id: bare.platform.clientId });
-        const err = assertLtiError(res, 500, 'configuration_error');
+          .query({ ...baseParams(bare), client_id: bare.platform.clientId })
+          .expect(302);
+        const { idToken, state } = await bare.platform.authorize(new URL(res.headers.location as string).searchParams);
+        const launch = await browser.post('/lti/launch').type('form').set('Accept', 'application/json').send({ id_token: idToken, state });
+        const err = assertLtiError(launch, 500, 'configuration_error');
         assert.match(err.message, /express-session/);
-        assert.equal(await nonceCount(bare), 0);
+        assert.equal(await nonceCount(bare), 1, 'the login is left to expire: the launch failed before taking it');
       } finally {
         await bare.close();
       }

@@ -85,7 +85,7 @@ describe('robustness', () => {
 
     it('a lookup that read a row before it was deleted does not put it back in the cache', async () => {
       db = knex({ client: 'pg', connection: process.env.DATABASE_URL });
-      await db.raw('truncate lti_nonces, lti_deployments, lti_registrations');
+      await db.raw('truncate lti_logins, lti_deployments, lti_registrations');
       let delayNext = false;
       // The same knex, but the next query's result arrives 300 ms late.
       const slow = new Proxy(db, {
@@ -114,7 +114,7 @@ describe('robustness', () => {
 
     it('records handed out are copies: changing one does not change the cache', async () => {
       db = knex({ client: 'pg', connection: process.env.DATABASE_URL });
-      await db.raw('truncate lti_nonces, lti_deployments, lti_registrations');
+      await db.raw('truncate lti_logins, lti_deployments, lti_registrations');
       const store = createKnexStore(db);
       const reg = await store.registerPlatform({ issuer: 'https://lms.test', clientId: 'c', authEndpoint: 'https://lms.test/a', jwksUrl: 'https://lms.test/j' });
       const [found] = await store.findRegistrations('https://lms.test', 'c');

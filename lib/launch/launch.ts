@@ -4,7 +4,6 @@ import {
   ConfigurationError,
   DeploymentNotFoundError,
   InvalidRequestError,
-  NonceReplayedError,
   PlatformAuthError,
   RegistrationNotFoundError,
   StateExpiredError,
@@ -13,7 +12,8 @@ import {
 import { formBodyParser } from '../http/form-body';
 import { defaultJwksCache, type JwksCache } from './jwks-cache';
 import { buildLaunchContext, toSessionLaunch } from './launch-context';
-import { takePendingLogin } from './login-state';
+import { bindingHash, type PendingLogin } from './login-state';
+import { LoginCookie, type LoginCookieOptions } from './login-cookie';
 import { readParam, readText } from '../http/params';
 import { resolveDeployment, type DeploymentNotFoundHook } from './resolve-deployment';
 import { regenerateSession, requireSession, saveRegeneratedSession } from '../http/session';
@@ -64,6 +64,8 @@ export interface LtiLaunchOptions {
   allowAnonymousLaunches?: boolean;
   /** Gets one structured warning per refused launch (code, status, issuer; never the token). pino-compatible. */
   logger?: LtiLogger;
+  /** The `loginCookie` option given to `ltiLogin()`, if any: the launch reads and clears that cookie. */
+  loginCookie?: LoginCookieOptions;
 }
 
 const SEC = '1EdTech Security Framework 1.0';
@@ -71,9 +73,10 @@ const SEC = '1EdTech Security Framework 1.0';
 const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']);
 
 /**
- * The launch (Security Framework §5.1.3): verifies the posted id_token, consumes
- * its nonce, resolves the deployment, sets `req.lti` and `req.session.lti`, and
- * calls `next()`. Every failure is an `LtiError` passed to `next`.
+ * The launch (Security Framework §5.1.3): takes the login this browser started
+ * (state and per-login cookie), verifies the posted id_token against it,
+ * resolves the deployment, sets `req.lti` and `req.session.lti`, and calls
+ * `next()`. Every failure is an `LtiError` passed to `next`.
  */
 export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
   const { store, onDeploymentNotFound } = options;
@@ -89,10 +92,26 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? 600,
   };
   const parseBody = formBodyParser(options.maxBodyBytes ?? 262_144);
+  const loginCookie = new LoginCookie(undefined, options.loginCookie);
   const claimRules = {
     trustedAudiences: new Set(options.trustedAudiences ?? []),
     allowAnonymous: options.allowAnonymousLaunches ?? false,
   };
+
+  /**
+   * Take the login of `state` bound to this browser's per-login cookie (single
+   * use, whatever follows), and clear that cookie. Undefined when there is none.
+   */
+  async function takeLogin(req: Request, res: Response, state: string): Promise<PendingLogin | undefined> {
+    const values = loginCookie.read(req, state);
+    if (values.length === 0) return undefined;
+    loginCookie.clear(req, res, state);
+    for (const value of values) {
+      const login = await storeCall(() => store.takeLogin(state, bindingHash(value)));
+      if (login) return login;
+    }
+    return undefined;
+  }
 
   /** Resolves true when the launch is done and the next handler should run. */
   async function launch(req: Request, res: Response, next: NextFunction, seen: RefusalContext): Promise<boolean> {
@@ -105,14 +124,14 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     if (platformError !== undefined) {
       // The login this answers is over: spend its state too.
       const errorState = params.state;
-      if (typeof errorState === 'string' && req.session) takePendingLogin(req.session, errorState);
+      if (typeof errorState === 'string' && errorState.length <= 256) await takeLogin(req, res, errorState).catch(() => undefined);
       throw new PlatformAuthError(platformError, readText(params, 'error_description', 1024));
     }
     const idToken = readParam(params, 'id_token', true, 200_000);
     const state = readParam(params, 'state', true, 256);
 
-    const session = requireSession(req);
-    const pending = takePendingLogin(session, state);
+    requireSession(req);
+    const pending = await takeLogin(req, res, state);
     if (!pending) throw new StateNotFoundError();
     seen.issuer = pending.issuer;
     seen.clientId = pending.clientId;
@@ -128,18 +147,15 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
       issuer: registration.issuer,
       clientId: registration.clientId,
     });
+    // Checks the nonce against the login's (nonce_mismatch): the login was taken once, so a replay finds none.
     const messageType = validateLtiClaims(claims, { clientId: registration.clientId, pending, ...claimRules });
-
-    // Only a verified token may spend the nonce, or anyone could burn nonces.
-    if (!(await storeCall(() => store.consumeNonce(registration, claims.nonce)))) throw new NonceReplayedError();
 
     const deploymentId = claims[CLAIM.deploymentId] as string;
     const deployment = await resolveDeployment(store, registration, deploymentId, autoCreate);
-    // A new session id at the moment of sign-in; other tabs' pending logins move along.
-    const keep = { ltiLogins: session.ltiLogins };
+    // A new session id at the moment of sign-in, carrying nothing of the old one.
     if (!deployment) {
       if (!onDeploymentNotFound) throw new DeploymentNotFoundError(deploymentId);
-      await regenerateSession(req, keep);
+      await regenerateSession(req, {});
       // The hook answers or fails; a bare next() would reach handlers that expect req.lti.
       const hookNext: NextFunction = (err?: unknown) =>
         next(err ?? new ConfigurationError('onDeploymentNotFound must answer the request or call next(err).'));
@@ -148,7 +164,7 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     }
 
     const lti = buildLaunchContext(claims, messageType, registration, deployment);
-    const fresh = await regenerateSession(req, { ...keep, lti: toSessionLaunch(lti) });
+    const fresh = await regenerateSession(req, { lti: toSessionLaunch(lti) });
     await saveRegeneratedSession(fresh);
     req.lti = lti;
     return true;

@@ -1,6 +1,6 @@
-import type { LtiSession } from '../http/session';
+import { createHash } from 'node:crypto';
 
-/** What a login leaves in the browser's session for its launch to check. */
+/** A login awaiting its launch, as the launch checks it. */
 export interface PendingLogin {
   registrationId: string;
   issuer: string;
@@ -13,27 +13,15 @@ export interface PendingLogin {
   expiresAt: number;
 }
 
-/** A browser rarely has more logins in flight; the cap keeps the session small. */
-const MAX_PENDING = 16;
-
-type StateMap = Record<string, PendingLogin>;
-
-/** Keep a login's state in the session, keyed by `state` so several tabs can launch. */
-export function addPendingLogin(session: LtiSession, state: string, login: PendingLogin, now = Date.now()): void {
-  const kept = Object.entries(session.ltiLogins ?? {})
-    .filter(([, p]) => p.expiresAt > now)
-    .sort(([, a], [, b]) => b.expiresAt - a.expiresAt)
-    .slice(0, MAX_PENDING - 1);
-  session.ltiLogins = Object.fromEntries([...kept, [state, login]]) as StateMap;
+/** A pending login as the store keeps it: found by its state, bound to one browser. */
+export interface LoginRecord extends PendingLogin {
+  /** The OIDC `state` sent to the platform (base64url, 256 bits). */
+  state: string;
+  /** SHA-256 (base64url) of the random value in the browser's per-login cookie. */
+  bindingHash: string;
 }
 
-/** Remove and return the login for `state` (single use), or undefined. */
-export function takePendingLogin(session: LtiSession, state: string): PendingLogin | undefined {
-  const logins = session.ltiLogins;
-  if (!logins || !Object.prototype.hasOwnProperty.call(logins, state)) return undefined;
-  const login = logins[state];
-  const rest: StateMap = { ...logins };
-  delete rest[state];
-  session.ltiLogins = rest;
-  return login;
+/** The server-side form of a per-login cookie's value: only its hash is stored. */
+export function bindingHash(cookieValue: string): string {
+  return createHash('sha256').update(cookieValue).digest('base64url');
 }

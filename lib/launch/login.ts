@@ -2,19 +2,22 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AmbiguousRegistrationError, ConfigurationError, InvalidRequestError, RegistrationNotFoundError } from '../errors';
 import { isSecureUrl } from '../http/secure-url';
 import { formBodyParser } from '../http/form-body';
-import { addPendingLogin } from './login-state';
+import { bindingHash } from './login-state';
+import { LoginCookie, type LoginCookieOptions } from './login-cookie';
 import { readParam, requestParams } from '../http/params';
 import { randomToken } from '../random';
-import { requireSession, saveSession } from '../http/session';
 import { storeCall } from '../stores/store-call';
 import type { LtiStore } from '../stores/store';
 import { checkTargetLinkUri, normalizeOrigins } from './target-link-uri';
 import { checkSessionCookie } from './cookie-check';
 import { logRefusal, type LtiLogger } from '../logger';
 
+/** How much longer the per-login cookie lives than its row. */
+const COOKIE_GRACE_MS = 60_000;
+
 /** Options of {@link ltiLogin}. */
 export interface LtiLoginOptions {
-  /** Where registrations and nonces live (e.g. `createKnexStore(db)`). */
+  /** Where registrations and pending logins live (e.g. `createKnexStore(db)`). */
   store: LtiStore;
   /**
    * The absolute URL of the route that mounts `ltiLaunch()`: sent to the
@@ -26,10 +29,18 @@ export interface LtiLoginOptions {
    * Anything else is refused, so the login cannot act as an open redirect.
    */
   allowedTargetOrigins?: string[];
-  /** How long a login waits for its launch, in seconds (default 300). */
+  /**
+   * How long a login waits for its launch, in seconds (default 300): the
+   * lifetime of its row (state and nonce) and, plus 60 s, of its per-login cookie.
+   */
   stateTtlSeconds?: number;
-  /** How long the nonce stays valid in the store, in seconds (default 600). */
-  nonceTtlSeconds?: number;
+  /**
+   * Attributes of the per-login cookie that binds each login to its browser.
+   * Default: those of the express-session cookie; without one, `SameSite=None;
+   * Secure; Partitioned` on https and `SameSite=Lax` on http. Give the same
+   * value to `ltiLaunch()`.
+   */
+  loginCookie?: LoginCookieOptions;
   /** Largest form body accepted on POST, in bytes (default 16 384). */
   maxBodyBytes?: number;
   /**
@@ -54,7 +65,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
   const launchUrl = new URL(options.launchUrl).toString();
   const allowed = normalizeOrigins(options.allowedTargetOrigins ?? [launchUrl]);
   const stateTtlMs = (options.stateTtlSeconds ?? 300) * 1000;
-  const nonceTtlMs = (options.nonceTtlSeconds ?? 600) * 1000;
+  const cookie = new LoginCookie(launchUrl, options.loginCookie);
   const parseBody = formBodyParser(options.maxBodyBytes ?? 16_384);
   let cookieChecked = false;
 
@@ -65,7 +76,10 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     const loginHint = readParam(params, 'login_hint', true);
     const targetLinkUri = readParam(params, 'target_link_uri', true);
     const clientId = readParam(params, 'client_id', false, 255);
-    const messageHint = readParam(params, 'lti_message_hint', false, 16_384);
+    // Present but empty is still "present": it goes back empty, not dropped.
+    const messageHint = Object.prototype.hasOwnProperty.call(params, 'lti_message_hint') && params.lti_message_hint === ''
+      ? ''
+      : readParam(params, 'lti_message_hint', false, 16_384);
     // Canvas sends deployment_id; the spec name is lti_deployment_id.
     const ltiDeploymentId = readParam(params, 'lti_deployment_id', false, 255);
     const canvasDeploymentId = readParam(params, 'deployment_id', false, 255);
@@ -74,7 +88,6 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     }
     const deploymentId = ltiDeploymentId ?? canvasDeploymentId;
     checkTargetLinkUri(targetLinkUri, allowed);
-    const session = requireSession(req);
 
     const found = await storeCall(() => store.findRegistrations(issuer, clientId));
     if (found.length === 0) throw new RegistrationNotFoundError(issuer, clientId);
@@ -82,29 +95,26 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     const registration = found[0];
     if (!cookieChecked) cookieChecked = checkSessionCookie(req, launchUrl, registration.authEndpoint, options.logger);
 
+    // No session is written: the login is a row of its own, bound to this browser by
+    // a cookie of its own, so simultaneous logins in one browser cannot overwrite or evict each other.
     const state = randomToken();
     const nonce = randomToken();
-    const now = Date.now();
-    addPendingLogin(
-      session,
-      state,
-      {
+    const binding = randomToken();
+    await storeCall(() =>
+      store.saveLogin({
+        state,
+        bindingHash: bindingHash(binding),
         registrationId: registration.id,
         issuer: registration.issuer,
         clientId: registration.clientId,
         nonce,
         deploymentId,
         targetLinkUri,
-        expiresAt: now + stateTtlMs,
-      },
-      now,
+        expiresAt: Date.now() + stateTtlMs,
+      }),
     );
-    // Both must be stored before the browser leaves; they are independent, so in parallel.
-    const saved = await Promise.allSettled([
-      storeCall(() => store.saveNonce(registration, nonce, new Date(now + nonceTtlMs))),
-      saveSession(session),
-    ]);
-    for (const result of saved) if (result.status === 'rejected') throw result.reason;
+    // The cookie outlives the row a little, so a late launch hears state_expired, not state_not_found.
+    cookie.set(req, res, state, binding, stateTtlMs + COOKIE_GRACE_MS);
 
     const auth = new URL(registration.authEndpoint);
     const query = auth.searchParams;
@@ -117,6 +127,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     query.set('login_hint', loginHint);
     query.set('state', state);
     query.set('nonce', nonce);
+    // Echoed unaltered, even when present and empty (LTI Core §4.1.1).
     if (messageHint !== undefined) query.set('lti_message_hint', messageHint);
     res.set('Cache-Control', 'no-store');
     res.redirect(302, auth.toString());

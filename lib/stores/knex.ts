@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors';
 import { isSecureUrl } from '../http/secure-url';
 import { createKnexToolKeys, type ToolKeyOptions, type ToolKeyStore } from '../keys/knex-tool-keys';
 import type { Deployment, LtiStore, Registration } from './store';
+import { LOGINS_TABLE, knexLogins } from './knex-logins';
 
 /** Fields to register a platform with {@link KnexStore.registerPlatform}. */
 export interface RegisterPlatformInput {
@@ -30,7 +31,8 @@ export interface KnexStoreOptions extends ToolKeyOptions {
 
 /** Counts returned by {@link KnexStore.cleanup}. */
 export interface CleanupResult {
-  noncesDeleted: number;
+  /** Expired pending logins (logins never launched) deleted. */
+  loginsDeleted: number;
 }
 
 /** The knex (PostgreSQL) store: the {@link LtiStore} calls plus administration. */
@@ -41,7 +43,7 @@ export interface KnexStore extends LtiStore, ToolKeyStore {
   listRegistrations(): Promise<Registration[]>;
   /** The registration with this id (cached like `findRegistrations`), for service calls of saved launches. */
   findRegistrationById(id: string): Promise<Registration | undefined>;
-  /** Delete a registration and its deployments and nonces. True when a row was deleted. */
+  /** Delete a registration and its deployments and pending logins. True when a row was deleted. */
   deleteRegistration(id: string): Promise<boolean>;
   /** Add a deployment ahead of its first launch (idempotent). */
   addDeployment(registrationId: string, deploymentId: string): Promise<Deployment>;
@@ -49,7 +51,7 @@ export interface KnexStore extends LtiStore, ToolKeyStore {
   listDeployments(registrationId?: string): Promise<Deployment[]>;
   /** Delete a deployment. True when a row was deleted. */
   deleteDeployment(id: string): Promise<boolean>;
-  /** Delete expired nonces; run it periodically (once per cluster, not per process). */
+  /** Delete expired pending logins; run it periodically (once per cluster, not per process). */
   cleanup(): Promise<CleanupResult>;
   /** Forget cached registrations and deployments (call after changing the tables by other means). */
   clearCache(): void;
@@ -58,7 +60,7 @@ export interface KnexStore extends LtiStore, ToolKeyStore {
 export const TABLES = {
   registrations: 'lti_registrations',
   deployments: 'lti_deployments',
-  nonces: 'lti_nonces',
+  logins: LOGINS_TABLE,
 } as const;
 
 interface RegistrationRow {
@@ -140,8 +142,8 @@ class TtlCache<T> {
 }
 
 /**
- * The default store: registrations, deployments, nonces and the tool's own keys
- * in PostgreSQL through knex. Run the migrations (`knex migrate:latest`) first.
+ * The default store: registrations, deployments, pending logins and the tool's
+ * own keys in PostgreSQL through knex. Run the migrations (`knex migrate:latest`) first.
  *
  * @param db - a knex instance for the `pg` client.
  */
@@ -149,6 +151,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
   const ttl = options.cacheTtlMs ?? 30_000;
   const registrations = new TtlCache<Registration[]>(ttl);
   const deployments = new TtlCache<Deployment>(ttl);
+  const logins = knexLogins(db);
   const clearCaches = () => {
     registrations.clear();
     deployments.clear();
@@ -206,18 +209,8 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     findDeployment,
     createDeployment: (registration, deploymentId) => ensureDeployment(registration.id, deploymentId),
 
-    async saveNonce(registration, nonce, expiresAt) {
-      await db(TABLES.nonces).insert({ nonce, registration_id: registration.id, expires_at: expiresAt });
-    },
-
-    async consumeNonce(registration, nonce) {
-      // One DELETE: of concurrent replays exactly one sees a row to delete.
-      const deleted = await db(TABLES.nonces)
-        .where({ nonce, registration_id: registration.id })
-        .andWhere('expires_at', '>', new Date())
-        .del(['nonce']);
-      return deleted.length === 1;
-    },
+    saveLogin: logins.saveLogin,
+    takeLogin: logins.takeLogin,
 
     async registerPlatform(input) {
       for (const [field, url] of Object.entries({
@@ -287,8 +280,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     },
 
     async cleanup() {
-      const noncesDeleted = await db(TABLES.nonces).where('expires_at', '<=', new Date()).del();
-      return { noncesDeleted };
+      return { loginsDeleted: await logins.deleteExpired() };
     },
 
     clearCache: clearCaches,

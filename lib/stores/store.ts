@@ -1,3 +1,5 @@
+import type { LoginRecord, PendingLogin } from '../launch/login-state';
+
 /** A platform (LMS) registered with this tool: one issuer + client id pair. */
 export interface Registration {
   /** The store's own id for this registration. */
@@ -53,11 +55,22 @@ export interface LtiStore {
    * concurrent calls: N simultaneous calls leave exactly one row.
    */
   createDeployment(registration: Registration, deploymentId: string): Promise<Deployment>;
-  /** Remember a nonce made at login until `expiresAt`. */
-  saveNonce(registration: Registration, nonce: string, expiresAt: Date): Promise<void>;
   /**
-   * Consume a nonce: true exactly once for a saved, unexpired nonce, false
-   * otherwise. Must be atomic: of N concurrent calls, one returns true.
+   * Keep a login (its state, the hash of its browser's cookie value, nonce,
+   * and what the launch must match) until its launch takes it. The state is
+   * unique: a second login with the same state is an error.
    */
-  consumeNonce(registration: Registration, nonce: string): Promise<boolean>;
+  saveLogin(login: LoginRecord): Promise<void>;
+  /**
+   * Remove and return the login whose state AND binding hash both match, or
+   * undefined. Return it even when expired (the launch refuses it with
+   * `state_expired`), but remove it either way.
+   *
+   * Must be atomic and single use: of N concurrent calls for one login, exactly
+   * one gets it (e.g. one `DELETE … WHERE state = $1 AND binding_hash = $2
+   * RETURNING *`; never a read followed by a delete). A call with a wrong hash
+   * must neither return nor remove the login, so a browser without the cookie
+   * cannot burn another browser's login.
+   */
+  takeLogin(state: string, bindingHash: string): Promise<PendingLogin | undefined>;
 }

@@ -64,7 +64,7 @@ export interface Harness {
 
 /** Empty every table the library writes. */
 export async function resetTables(db: Knex): Promise<void> {
-  await db.raw('truncate lti_nonces, lti_deployments, lti_registrations, session');
+  await db.raw('truncate lti_logins, lti_deployments, lti_registrations, session');
 }
 
 /** An Express app mounting the middlewares as a user would, against a fresh platform. */
