@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
 import { CLAIM, type DeepLinkingSettingsClaim } from '../lib/launch/claims';
-import { ROLE } from '../lib/launch/roles';
+import { COURSE, PERSONAS, type Persona } from './personas';
+import { autoPostForm } from './auto-post-form';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
 import { MOVED_JWKS_PATH, isAbusiveJwksMode, serveAbusiveJwks, type AbusiveJwksMode } from './jwks-abuse';
 import { PlatformAgs } from './platform-ags';
@@ -24,29 +25,12 @@ import { mountDeepLinkingReturn, type DeepLinkingReturn } from './platform-deep-
  */
 export type PlatformRoute = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean> | boolean;
 
+export { COURSE, PERSONAS, type Persona } from './personas';
+export { autoPostForm, parseAutoPostForm } from './auto-post-form';
+
 /** How the JWKS endpoint behaves, for failure-mode tests. */
 export type JwksMode = 'ok' | 'error' | 'junk' | 'empty' | 'hang' | AbusiveJwksMode;
 
-export interface Persona {
-  sub: string;
-  name: string;
-  email: string;
-  roles: string[];
-}
-
-export const PERSONAS: Record<'instructor' | 'learner' | 'administrator', Persona> = {
-  instructor: { sub: 'user-instructor-1', name: 'Ada Instructor', email: 'ada@platform.test', roles: [ROLE.instructor] },
-  learner: { sub: 'user-learner-1', name: 'Lin Learner', email: 'lin@platform.test', roles: [ROLE.learner] },
-  // An institution administrator (Canvas: an account admin) visiting the course.
-  administrator: {
-    sub: 'user-admin-1',
-    name: 'Ida Administrator',
-    email: 'ida@platform.test',
-    roles: [ROLE.institutionAdministrator, ROLE.contextAdministrator],
-  },
-};
-
-export const COURSE = { id: 'course-101', label: 'LTI 101', title: 'Introduction to LTI' };
 
 interface SigningKey {
   kid: string;
@@ -342,28 +326,4 @@ export class DevPlatform {
         res.end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
     }
   }
-}
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** The page an LMS returns from its auth endpoint: a form that posts itself. */
-export function autoPostForm(action: string, fields: Record<string, string>): string {
-  const inputs = Object.entries(fields)
-    .map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`)
-    .join('');
-  return (
-    `<!doctype html><html><body onload="document.forms[0].submit()">` +
-    `<form method="post" action="${escape(action)}">${inputs}<noscript><button>Continue</button></noscript></form>` +
-    `</body></html>`
-  );
-}
-
-/** Read the fields of an auto-post form (for tests and the benchmark's browser). */
-export function parseAutoPostForm(html: string): { action: string; fields: Record<string, string> } {
-  const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
-  const action = /<form method="post" action="([^"]*)"/.exec(html)?.[1];
-  if (action === undefined) throw new Error('no form in the page');
-  const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[unescape(m[1])] = unescape(m[2]);
-  return { action: unescape(action), fields };
 }
