@@ -7,6 +7,7 @@
 import type http from 'node:http';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { DevPlatform, PlatformRoute } from './platform';
+import { readBody } from './platform-http';
 
 /**
  * How the token endpoint behaves: `ok`; `down` (connection closed, no answer);
@@ -35,15 +36,8 @@ export interface SeenAssertion {
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-async function readForm(req: http.IncomingMessage, limit = 64 * 1024): Promise<URLSearchParams> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new Error('token request too large');
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
+  return new URLSearchParams(await readBody(req, 64 * 1024));
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
