@@ -167,6 +167,6 @@ function receivedPage(name: string, response: ReceivedDeepLinkingResponse): stri
     .join('');
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(name)}: content added</title></head><body>` +
-    `<h1>Content added</h1>${notes}<ul>${items}</ul><p>${response.contentItems.length} item(s) received.</p></body></html>`
+    `<h1>Content added</h1>${notes}<ul>${items}</ul><p>${response.contentItems.length} item(s) received.</p><p><a href="/">Back to the course</a></p></body></html>`
   );
 }
