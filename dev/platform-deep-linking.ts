@@ -158,7 +158,9 @@ function receivedPage(name: string, response: ReceivedDeepLinkingResponse): stri
     .map((item) => {
       const title = typeof item.title === 'string' ? item.title : '(untitled)';
       const url = typeof item.url === 'string' ? ` <code>${escape(item.url)}</code>` : '';
-      return `<li data-type="${escape(String(item.type))}">${escape(String(item.type))}: ${escape(title)}${url}</li>`;
+      const lineItem = item.lineItem as { scoreMaximum?: unknown } | undefined;
+      const graded = lineItem ? ` (gradebook column, out of ${escape(String(lineItem.scoreMaximum))})` : '';
+      return `<li data-type="${escape(String(item.type))}">${escape(String(item.type))}: ${escape(title)}${url}${graded}</li>`;
     })
     .join('');
   const notes = [response.msg, response.errormsg ? `Error: ${response.errormsg}` : undefined]

@@ -8,7 +8,7 @@ const e = (value: string | number | undefined) => escapeHtml(value === undefined
 const csrfField = (csrf: string) => `<input type="hidden" name="csrf" value="${e(csrf)}">`;
 
 /** Deep Linking: the instructor picks what to add to the course. */
-export function pickerPage(quizzes: readonly Quiz[], csrf: string, platformName: string): string {
+export function pickerPage(quizzes: readonly Quiz[], csrf: string): string {
   const options = quizzes
     .map(
       (q, i) => `<p><label><input type="radio" name="quiz" value="${e(q.id)}"${i === 0 ? ' checked' : ''}> <strong>${e(q.title)}</strong><br>
@@ -17,7 +17,7 @@ export function pickerPage(quizzes: readonly Quiz[], csrf: string, platformName:
     .join('\n');
   return page(
     'Add content to your course',
-    `<p>Choose the activity to add to your course in ${e(platformName)}.</p>
+    `<p>Choose the activity to add to your course.</p>
 <form method="post" action="/picker">${csrfField(csrf)}
 ${options}
 <button type="submit">Add to course</button>

@@ -53,7 +53,7 @@ export function deepLinkingRoutes(options: { store: KnexStore; toolUrl: string; 
   router.get('/picker', (req, res) => {
     res.set('Cache-Control', 'no-store');
     if (!req.session.dl) return void res.status(400).type('html').send(noRequestPage(devPlatformUrl));
-    res.type('html').send(pickerPage(QUIZZES, csrfToken(req), 'your course'));
+    res.type('html').send(pickerPage(QUIZZES, csrfToken(req)));
   });
 
   router.post('/picker', express.urlencoded({ extended: false, limit: '2kb' }), async (req, res) => {

@@ -45,14 +45,25 @@ export function platformPageHtml(platform: DevPlatform, toolUrl: string, deploym
     `<p>A simulated LMS on loopback. Course: <strong>${e(COURSE.title)}</strong> (${e(COURSE.label)}), link "Week 1 quiz".</p>
 <p class="note">Issuer <code>${e(platform.issuer)}</code>, client id <code>${e(platform.clientId)}</code>, tool <code>${e(toolUrl)}</code>.</p>
 ${sections}
+${courseContent(platform)}
 <h2>Gradebook</h2>
 <p><a href="/gradebook">Open the gradebook</a> <span class="note">(scores the tool sent)</span></p>`,
   );
 }
 
+/** What instructors added through Deep Linking (the platform keeps the verified items). */
+function courseContent(platform: DevPlatform): string {
+  const items = platform.deepLinkReturn.items.map((item) => {
+    const lineItem = item.lineItem as { scoreMaximum?: unknown } | undefined;
+    const graded = lineItem ? ` <span class="note">(graded, out of ${e(String(lineItem.scoreMaximum))})</span>` : '';
+    return `<li>${e(typeof item.title === 'string' ? item.title : String(item.type))}${graded}</li>`;
+  });
+  return `<h2>Course content added by Deep Linking</h2>
+${items.length ? `<ul>${items.join('')}</ul>` : '<p class="note">None yet: use "Add content (Deep Linking) as Instructor".</p>'}`;
+}
+
 /** Serve the platform's launch page on its own loopback port (never in production). */
 export async function startDevPlatformPage(platform: DevPlatform, toolUrl: string, deploymentIds: string[]): Promise<DevPlatformPage> {
-  const html = platformPageHtml(platform, toolUrl, deploymentIds);
   for (const id of deploymentIds) platform.deepLinkReturn.deploymentIds.add(id); // responses may name any of them
   let pageUrl = '';
   // The platform's own root (launch_presentation.return_url, links on its pages) leads here.
@@ -65,7 +76,7 @@ export async function startDevPlatformPage(platform: DevPlatform, toolUrl: strin
     }
     if (req.method === 'GET' && (req.url === '/' || req.url?.startsWith('/?'))) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(html);
+      res.end(platformPageHtml(platform, toolUrl, deploymentIds));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });

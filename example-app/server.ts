@@ -43,7 +43,8 @@ async function checkDatabaseUrl(url: string): Promise<void> {
 async function main(): Promise<void> {
   const production = process.env.NODE_ENV === 'production';
   const port = parsePort(process.env.PORT);
-  if (production && !process.env.DATABASE_URL) throw new StartupError('Set DATABASE_URL in production (postgres://user:pass@host:5432/db).');
+  const missing = production ? ['DATABASE_URL', 'SESSION_SECRET', 'LTI_KEY_SECRET'].filter((name) => !process.env[name]) : [];
+  if (missing.length) throw new StartupError(`NODE_ENV=production needs ${missing.join(', ')} (see the README's table of environment variables).`);
 
   const cleanups: Array<() => Promise<void>> = []; // run in reverse order on shutdown
   const shutdown = async () => {

@@ -51,6 +51,11 @@ describe('example app: LTI Advantage click-through', () => {
       assert.equal(item.url, `${rig.toolUrl}/lti/launch`);
       assert.deepEqual(item.custom, { quiz: 'week-2' });
       assert.equal(rig.platform.deepLinkReturn.responses[0].data, `add-content:${rig.platform.deploymentId}`, 'data echoed');
+      assert.match(html, /Week 2 quiz: Grades .*\(gradebook column, out of 10\)/);
+      // "Back to the course" (the platform's root) leads to its page, which lists the new content.
+      const back = await fetch(`${rig.platform.url}/`, { redirect: 'manual' });
+      assert.equal(back.headers.get('location'), rig.pageUrl);
+      assert.match(await (await fetch(rig.pageUrl)).text(), /<li>Week 2 quiz: Grades <span class="note">\(graded, out of 10\)<\/span><\/li>/);
 
       // One response per request: the picker is spent.
       await agent.post('/picker').type('form').send({ csrf, quiz: 'week-1' }).expect(400).expect(/Nothing to add/);

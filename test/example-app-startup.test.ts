@@ -92,6 +92,12 @@ describe('example app start-up (npm start)', function () {
     assert.equal(lines(notUrl.err()).length, 1);
   });
 
+  it('names every missing production setting in one line', async () => {
+    const child = startServer({ NODE_ENV: 'production', PORT: '0', DATABASE_URL: undefined, SESSION_SECRET: undefined, LTI_KEY_SECRET: undefined });
+    assert.equal(await exited(child), 1);
+    assert.deepEqual(lines(child.err()), ["NODE_ENV=production needs DATABASE_URL, SESSION_SECRET, LTI_KEY_SECRET (see the README's table of environment variables)."]);
+  });
+
   it('names the migration command when the tables are missing', () => {
     const problem = databaseProblem(Object.assign(new Error('relation "lti_registrations" does not exist'), { code: '42P01' }), 'postgres://u:p@db:5432/app');
     assert.equal(problem?.message, 'DATABASE_URL: the express-lti tables are missing in db:5432/app. Run: DATABASE_URL=… npx knex migrate:latest');
