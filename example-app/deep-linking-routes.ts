@@ -3,6 +3,7 @@
 import express, { type Request, type Response } from 'express';
 import {
   deepLinkingLaunch,
+  roleHelpers,
   sendDeepLinkingResponse,
   type CheckedDeepLinkingLaunch,
   type DeepLinkingContentItem,
@@ -11,7 +12,7 @@ import {
 import { pickerPage } from './advantage-views';
 import { csrfToken, validCsrf } from './csrf';
 import { QUIZZES, quizById, type Quiz } from './quizzes';
-import { noOnboardingPage, page } from './views';
+import { launchAgain, page } from './views';
 
 declare module 'express-session' {
   interface SessionData {
@@ -26,6 +27,12 @@ function saveSession(req: Request): Promise<void> {
 
 /** After ltiLaunch of an LtiDeepLinkingRequest: keep the request, show the picker. */
 export async function startPicker(req: Request, res: Response): Promise<void> {
+  // Adding content is for the course's teachers (LMSs offer it only to them; a forged launch must not).
+  const roles = roleHelpers(req.lti.user.roles);
+  if (!roles.isInstructor && !roles.isAdministrator && !roles.isContentDeveloper) {
+    res.status(403).type('html').send(page('For instructors only', '<p>Only the course\'s instructors can add content with this tool.</p>'));
+    return;
+  }
   req.session.dl = deepLinkingLaunch(req.lti);
   await saveSession(req); // saved before the browser follows the redirect
   res.redirect(303, '/picker');
@@ -44,7 +51,11 @@ export function quizItem(quiz: Quiz, toolUrl: string): DeepLinkingContentItem {
 }
 
 const noRequestPage = (devPlatformUrl?: string) =>
-  noOnboardingPage(devPlatformUrl).replace('Nothing to activate', 'Nothing to add').replace('no pending activation', 'no content request');
+  page(
+    'Nothing to add',
+    `<p>There is no content request in this browser (it was answered, or it expired).
+Open "Add content" from your course again.</p>${launchAgain(devPlatformUrl)}`,
+  );
 
 export function deepLinkingRoutes(options: { store: KnexStore; toolUrl: string; devPlatformUrl?: string }): express.Router {
   const { store, toolUrl, devPlatformUrl } = options;

@@ -2,6 +2,7 @@
 // over real HTTP: deep linking, a learner's score in the gradebook, the roster, and failures.
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { parseAutoPostForm } from '../dev/platform';
 import { activateDeployment, clickPlatformButton, csrfOf, startExampleRig, type ExampleRig } from './helpers/example-app';
 
 /** The auto-post form of sendDeepLinkingResponse's page. */
@@ -74,6 +75,21 @@ describe('example app: LTI Advantage click-through', () => {
       assert.equal(res.status, 200);
       assert.equal(rig.platform.deepLinkReturn.responses.length, 2);
       assert.deepEqual(rig.platform.deepLinkReturn.responses[1].contentItems, []);
+    });
+
+    it('opens the picker only for instructors: a learner\'s deep-linking launch is refused', async () => {
+      const agent = request.agent(rig.toolUrl);
+      const hint = JSON.stringify({ deploymentId: rig.platform.deploymentId, messageType: 'LtiDeepLinkingRequest' });
+      const login = await agent
+        .post('/lti/login')
+        .type('form')
+        .send({ iss: rig.platform.issuer, login_hint: 'learner', target_link_uri: `${rig.toolUrl}/lti/launch`, client_id: rig.platform.clientId, lti_deployment_id: rig.platform.deploymentId, lti_message_hint: hint })
+        .expect(302);
+      const { fields } = parseAutoPostForm(await (await fetch(login.headers.location as string)).text());
+      const launched = await agent.post('/lti/launch').type('form').send(fields);
+      assert.equal(launched.status, 403, launched.text);
+      assert.match(launched.text, /For instructors only/);
+      await agent.get('/picker').expect(400).expect(/Nothing to add/);
     });
 
     it('refuses a pick without the form token (CSRF), and keeps the request for the real form', async () => {
