@@ -158,7 +158,9 @@ function receivedPage(name: string, response: ReceivedDeepLinkingResponse): stri
     .map((item) => {
       const title = typeof item.title === 'string' ? item.title : '(untitled)';
       const url = typeof item.url === 'string' ? ` <code>${escape(item.url)}</code>` : '';
-      return `<li data-type="${escape(String(item.type))}">${escape(String(item.type))}: ${escape(title)}${url}</li>`;
+      const lineItem = item.lineItem as { scoreMaximum?: unknown } | undefined;
+      const graded = lineItem ? ` (gradebook column, out of ${escape(String(lineItem.scoreMaximum))})` : '';
+      return `<li data-type="${escape(String(item.type))}">${escape(String(item.type))}: ${escape(title)}${url}${graded}</li>`;
     })
     .join('');
   const notes = [response.msg, response.errormsg ? `Error: ${response.errormsg}` : undefined]
@@ -167,6 +169,6 @@ function receivedPage(name: string, response: ReceivedDeepLinkingResponse): stri
     .join('');
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(name)}: content added</title></head><body>` +
-    `<h1>Content added</h1>${notes}<ul>${items}</ul><p>${response.contentItems.length} item(s) received.</p></body></html>`
+    `<h1>Content added</h1>${notes}<ul>${items}</ul><p>${response.contentItems.length} item(s) received.</p><p><a href="/">Back to the course</a></p></body></html>`
   );
 }

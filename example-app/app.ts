@@ -5,7 +5,13 @@ import session from 'express-session';
 import pgSession from 'connect-pg-simple';
 import pg from 'pg';
 // In your app: from 'express-lti'.
-import { CLAIM, ltiErrorHandler, ltiJwks, ltiLaunch, ltiLogin, roleHelpers, type DeploymentNotFoundHook, type KnexStore } from '../lib';
+import { CLAIM, ltiErrorHandler, ltiJwks, ltiLaunch, ltiLogin, ltiServices, roleHelpers, type DeploymentNotFoundHook, type KnexStore } from '../lib';
+import { launchedActions } from './advantage-views';
+import { csrfToken } from './csrf';
+import { deepLinkingRoutes, startPicker } from './deep-linking-routes';
+import { QUIZZES } from './quizzes';
+import { quizRoutes } from './quiz-routes';
+import { rosterRoutes } from './roster-routes';
 import {
   activatedPage,
   launchedPage,
@@ -103,16 +109,24 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   app.all('/lti/login', ltiLogin({ store, launchUrl: `${toolUrl}/lti/launch` }));
   // The tool's public keys: platforms verify its client assertions and deep-linking responses with them.
   app.get('/lti/jwks', ltiJwks({ store }));
-  app.post('/lti/launch', ltiLaunch({ store, onDeploymentNotFound }), (_req, res) => {
+  app.post('/lti/launch', ltiLaunch({ store, onDeploymentNotFound }), async (req, res) => {
+    if (req.lti.messageType === 'LtiDeepLinkingRequest') return startPicker(req, res); // the instructor picks content
     res.redirect(303, '/app'); // 303: the browser GETs the page, so a reload does not re-post the spent id_token
   });
+
+  // LTI Advantage: grades (AGS) and rosters (NRPS) with the tool's own keys and access tokens.
+  const services = ltiServices({ store });
+  app.use(deepLinkingRoutes({ store, toolUrl, devPlatformUrl }));
+  app.use(quizRoutes({ services, devPlatformUrl }));
+  app.use(rosterRoutes({ services, devPlatformUrl }));
 
   app.get('/', (_req, res) => res.redirect('/app'));
 
   app.get('/app', (req, res) => {
     res.set('Cache-Control', 'no-store');
     const lti = req.session.lti;
-    res.type('html').send(lti ? launchedPage(lti) : notLaunchedPage(devPlatformUrl));
+    const actions = lti ? launchedActions(lti, QUIZZES[0], csrfToken(req)) : undefined;
+    res.type('html').send(lti ? launchedPage(lti, { actions, devPlatformUrl }) : notLaunchedPage(devPlatformUrl));
   });
 
   const pendingOnboarding = (req: Request): PendingOnboarding | undefined => {

@@ -26,6 +26,7 @@ export function page(title: string, body: string): string {
   code { background: #f3f4f6; padding: 0 .25rem; border-radius: 3px; }
   button { font: inherit; padding: .4rem 1rem; cursor: pointer; }
   .note { color: #57606a; }
+  table { border-collapse: collapse; } th, td { text-align: left; padding: .25rem .75rem .25rem 0; border-bottom: 1px solid #d0d7de; }
 </style></head>
 <body>
 <h1>${e(title)}</h1>
@@ -45,13 +46,14 @@ export function readableRoles(roles: readonly string[]): string {
   return words.length > 0 ? words.join(', ') : 'No role';
 }
 
-function launchAgain(devPlatformUrl: string | undefined): string {
+export function launchAgain(devPlatformUrl: string | undefined): string {
   return devPlatformUrl
     ? `<p class="note">Development: <a href="${e(devPlatformUrl)}">back to the development platform</a>.</p>`
     : '';
 }
 
-export function launchedPage(lti: LtiSessionLaunch): string {
+/** `actions`: HTML of what the tool offers this user (already escaped). */
+export function launchedPage(lti: LtiSessionLaunch, options: { actions?: string; devPlatformUrl?: string } = {}): string {
   return page(
     'You are launched',
     `<dl>
@@ -61,7 +63,8 @@ export function launchedPage(lti: LtiSessionLaunch): string {
   <dt>Course</dt><dd>${e(lti.context?.title) || '<span class="note">none</span>'}${lti.context?.label ? ` (${e(lti.context.label)})` : ''}</dd>
   <dt>Resource link</dt><dd>${e(lti.resourceLink?.title ?? lti.resourceLink?.id) || '<span class="note">none</span>'}</dd>
   <dt>Deployment</dt><dd><code>${e(lti.deploymentId)}</code></dd>
-</dl>`,
+</dl>
+${options.actions ?? ''}${launchAgain(options.devPlatformUrl)}`,
   );
 }
 
