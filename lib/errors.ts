@@ -37,8 +37,8 @@ const CORE = 'LTI Core 1.3';
 
 /** The app is mis-configured (e.g. no express-session in front of the middleware). */
 export class ConfigurationError extends LtiError {
-  constructor(message: string) {
-    super('configuration_error', 500, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('configuration_error', 500, message, undefined, options);
   }
 }
 

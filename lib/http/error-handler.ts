@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { isConnectionError } from '../stores/connection-errors';
+import { missingTable, missingTablesError } from '../stores/missing-tables';
 import { LtiError, SessionUnavailableError } from '../errors';
 import { ERROR_PAGE_CSP, escapeHtml, renderErrorPage } from './error-pages';
 
@@ -24,7 +25,7 @@ export interface LtiErrorHandlerOptions {
 export function ltiErrorHandler(options: LtiErrorHandlerOptions = {}): ErrorRequestHandler {
   return (raw, req, res, next) => {
     // Only when the session middleware itself failed (no req.session): the app's own errors stay its own.
-    const err = !(raw instanceof LtiError) && !req.session && isConnectionError(raw) ? new SessionUnavailableError({ cause: raw }) : raw;
+    const err = !(raw instanceof LtiError) && !req.session ? sessionError(raw) : raw;
     if (!(err instanceof LtiError) || res.headersSent) return next(raw);
     options.onError?.(err);
     res.status(err.status).set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
@@ -34,4 +35,11 @@ export function ltiErrorHandler(options: LtiErrorHandlerOptions = {}): ErrorRequ
     }
     res.set('Content-Security-Policy', ERROR_PAGE_CSP).type('html').send(renderErrorPage(err));
   };
+}
+
+/** An error of the session middleware itself (no req.session): the store's database down, or its table missing. */
+function sessionError(raw: unknown): unknown {
+  if (isConnectionError(raw)) return new SessionUnavailableError({ cause: raw });
+  const table = missingTable(raw);
+  return table ? missingTablesError(table, raw) : raw;
 }
