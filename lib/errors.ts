@@ -54,6 +54,20 @@ export class InvalidRequestError extends LtiError {
   }
 }
 
+/**
+ * The launch URL was requested without POST, e.g. opened in a browser (405, with
+ * `Allow: POST`). An id_token sent that way is `InvalidRequestError` instead.
+ */
+export class MethodNotAllowedError extends LtiError {
+  /** The methods the URL takes: the `Allow` header. */
+  readonly allow = 'POST';
+  /** Response headers (Express' default error handler sets these too). */
+  readonly headers: Readonly<Record<string, string>> = { Allow: 'POST' };
+  constructor() {
+    super('method_not_allowed', 405, "The launch URL takes only the platform's form POST (response_mode=form_post).", `${SEC} §5.1.1.3`);
+  }
+}
+
 /** No registration matches the issuer (and client id) of the login or launch. */
 export class RegistrationNotFoundError extends LtiError {
   constructor(readonly issuer: string, readonly clientId: string | undefined) {
