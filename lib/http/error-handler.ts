@@ -24,14 +24,17 @@ export interface LtiErrorHandlerOptions {
 }
 
 /**
- * Render LtiErrors. Browsers get a small page with a fixed text for the error's
- * code (what to do next), the code and the spec section, and nothing that came
- * with the request, under `Content-Security-Policy: default-src 'none'`. Clients
- * that prefer JSON get `{ error: { code, message, spec } }`, where `message` is
- * the developer's detail (request values in it are capped and stripped of
- * control characters). A database connection failure raised by the session
- * middleware (before ours runs) is answered as `session_unavailable` (503).
- * Other errors pass through to `next`.
+ * Render LtiErrors. Browsers get a readable page: a plain-words title, what
+ * happened and what to try for the error's code, the code itself, and (outside
+ * production, or with `details`) a developer section with a fixed hint, the
+ * status and the spec section; never the message or anything that came with the
+ * request, under `Content-Security-Policy: default-src 'none'`. Clients that
+ * prefer JSON get `{ error: { code, message, spec } }`, where `message` is the
+ * developer's detail (request values in it are capped and stripped of control
+ * characters). A 405 (`method_not_allowed`) gets `Allow: POST`. A failure of the
+ * session middleware itself (before ours runs) is answered as
+ * `session_unavailable` (503) when its database is down, or `configuration_error`
+ * (500) when its table is missing. Other errors pass through to `next`.
  */
 export function ltiErrorHandler(options: LtiErrorHandlerOptions = {}): ErrorRequestHandler {
   const details = options.details ?? process.env.NODE_ENV !== 'production';
