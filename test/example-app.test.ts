@@ -217,7 +217,7 @@ describe('example app', () => {
 
   describe('in production', () => {
     it('sets a SameSite=None; Secure cookie behind an HTTPS proxy', async () => {
-      const prod = createApp({ databaseUrl: process.env.DATABASE_URL!, toolUrl: PROD_TOOL, store, production: true, sessionSecret: 's' });
+      const prod = createApp({ databaseUrl: process.env.DATABASE_URL!, toolUrl: PROD_TOOL, store, production: true, sessionSecret: 'an-example-secret-of-at-least-32-characters' });
       try {
         const res = await request(prod.app)
           .get('/lti/login')
@@ -227,6 +227,7 @@ describe('example app', () => {
         const cookie = String(res.headers['set-cookie']);
         assert.match(cookie, /SameSite=None/);
         assert.match(cookie, /Secure/);
+        assert.match(cookie, /Partitioned/);
       } finally {
         await prod.close();
       }
