@@ -1,11 +1,9 @@
 // An Express app that is an LTI 1.3 tool, written as a user of express-lti would.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request } from 'express';
-import session from 'express-session';
-import pgSession from 'connect-pg-simple';
 import pg from 'pg';
 // In your app: from 'express-lti'.
-import { CLAIM, ltiErrorHandler, ltiJwks, ltiLaunch, ltiLogin, ltiServices, roleHelpers, type DeploymentNotFoundHook, type KnexStore } from '../lib';
+import { CLAIM, ltiErrorHandler, ltiJwks, ltiLaunch, ltiLogin, ltiServices, ltiSession, roleHelpers, type DeploymentNotFoundHook, type KnexStore } from '../lib';
 import { launchedActions } from './advantage-views';
 import { csrfToken } from './csrf';
 import { deepLinkingRoutes, startPicker } from './deep-linking-routes';
@@ -61,30 +59,20 @@ function sameToken(a: unknown, b: string): boolean {
 export function createApp(options: ExampleAppOptions): ExampleApp {
   const { store, toolUrl, devPlatformUrl } = options;
   const production = options.production ?? process.env.NODE_ENV === 'production';
-  const secret = options.sessionSecret ?? process.env.SESSION_SECRET ?? (production ? undefined : randomBytes(32).toString('hex'));
-  if (!secret) throw new Error('Set SESSION_SECRET in production.');
+  const secret = options.sessionSecret ?? process.env.SESSION_SECRET;
+  if (production && !secret) throw new Error('Set SESSION_SECRET in production.');
 
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
   pool.on('error', (err) => console.error('session pool:', err.message)); // an idle client dropped by the server must not crash the process
-  const sessionStore = new (pgSession(session))({ pool, createTableIfMissing: false });
 
   const app = express();
   app.disable('x-powered-by');
   if (production) app.set('trust proxy', 1); // TLS ends at the proxy: trust its X-Forwarded-Proto so secure cookies are sent
-  app.use(
-    session({
-      store: sessionStore,
-      secret,
-      name: 'example-tool.sid',
-      resave: false,
-      saveUninitialized: false,
-      // The LMS shows the tool in an iframe and posts the launch cross-site (form_post from
-      // the platform's origin): only a SameSite=None cookie survives that, and browsers accept
-      // SameSite=None only with Secure, i.e. over HTTPS. On http://127.0.0.1 in development
-      // Secure cookies would never be set, and the loopback platform is same-site, so Lax works.
-      cookie: production ? { sameSite: 'none', secure: true, httpOnly: true } : { sameSite: 'lax', secure: false, httpOnly: true },
-    }),
-  );
+  // SameSite=None; Secure; Partitioned in production (the LMS posts the launch cross-site into an
+  // iframe), Lax on http://127.0.0.1 in development; outside production without SESSION_SECRET a
+  // random secret (sessions then end with the process).
+  const sessions = ltiSession({ pool, secret, production, name: 'example-tool.sid' });
+  app.use(sessions);
 
   // A deployment is one LMS installation of the tool (an institution, a course, ...).
   // Unknown ones go through onboarding so a person decides to turn the tool on there.
@@ -109,7 +97,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   app.all('/lti/login', ltiLogin({ store, launchUrl: `${toolUrl}/lti/launch` }));
   // The tool's public keys: platforms verify its client assertions and deep-linking responses with them.
   app.get('/lti/jwks', ltiJwks({ store }));
-  app.post('/lti/launch', ltiLaunch({ store, onDeploymentNotFound }), async (req, res) => {
+  app.all('/lti/launch', ltiLaunch({ store, onDeploymentNotFound }), async (req, res) => {
     if (req.lti.messageType === 'LtiDeepLinkingRequest') return startPicker(req, res); // the instructor picks content
     res.redirect(303, '/app'); // 303: the browser GETs the page, so a reload does not re-post the spent id_token
   });
@@ -166,7 +154,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   return {
     app,
     async close() {
-      await sessionStore.close();
+      await sessions.close();
       await pool.end();
     },
   };

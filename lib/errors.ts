@@ -37,8 +37,8 @@ const CORE = 'LTI Core 1.3';
 
 /** The app is mis-configured (e.g. no express-session in front of the middleware). */
 export class ConfigurationError extends LtiError {
-  constructor(message: string) {
-    super('configuration_error', 500, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('configuration_error', 500, message, undefined, options);
   }
 }
 
@@ -51,6 +51,20 @@ export class InvalidRequestError extends LtiError {
   constructor(parameter: string, problem: string, spec = `${SEC} §5.1.1.1`) {
     super('invalid_request', 400, `Parameter "${parameter}" ${problem}.`, spec);
     this.parameter = parameter;
+  }
+}
+
+/**
+ * The launch URL was requested without POST, e.g. opened in a browser (405, with
+ * `Allow: POST`). An id_token sent that way is `InvalidRequestError` instead.
+ */
+export class MethodNotAllowedError extends LtiError {
+  /** The methods the URL takes: the `Allow` header. */
+  readonly allow = 'POST';
+  /** Response headers (Express' default error handler sets these too). */
+  readonly headers: Readonly<Record<string, string>> = { Allow: 'POST' };
+  constructor() {
+    super('method_not_allowed', 405, "The launch URL takes only the platform's form POST (response_mode=form_post).", `${SEC} §5.1.1.3`);
   }
 }
 

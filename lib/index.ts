@@ -31,7 +31,9 @@ export {
 export type { LoginRecord, PendingLogin } from './launch/login-state';
 export type { LoginCookieOptions } from './launch/login-cookie';
 export { JwksCache, defaultJwksCache, type JwksCacheOptions, type SigningKeySource } from './launch/jwks-cache';
-export { ltiErrorHandler, escapeHtml, type LtiErrorHandlerOptions } from './http/error-handler';
+export { ltiErrorHandler, escapeHtml, renderErrorPage, type LtiErrorHandlerOptions } from './http/error-handler';
+export type { ErrorPageOptions } from './http/error-pages';
+export { ltiSession, MIN_SESSION_SECRET_LENGTH, type LtiSessionMiddleware, type LtiSessionOptions } from './http/lti-session';
 export type { LtiLogger } from './logger';
 export type { Deployment, LtiStore, Registration } from './stores/store';
 export {

@@ -119,11 +119,14 @@ describe('error pages never show what came with the request', () => {
     const fallback = pageText('no_such_code');
     assert.equal(fallback.title, 'The tool could not be opened');
     for (const code of codes) assert.notEqual(pageText(code), fallback, `${code} has its own text`);
-    const html = renderErrorPage(new StateExpiredError());
-    assert.match(html, /This launch has expired/);
-    assert.match(html, /go back to your course and open the tool again/i);
-    assert.match(html, /<code>state_expired<\/code> · 1EdTech Security Framework 1\.0 §7\.3\.1/);
-    assert.ok(!html.includes(new StateExpiredError().message), 'the developer message stays in the log');
+    for (const details of [true, false]) {
+      const html = renderErrorPage(new StateExpiredError(), { details });
+      assert.match(html, /This launch has expired/);
+      assert.match(html, /go back to your course and open the tool again/i);
+      assert.match(html, /Error code: <code>state_expired<\/code>/);
+      assert.match(html, /1EdTech Security Framework 1\.0 §7\.3\.1/);
+      assert.ok(!html.includes(new StateExpiredError().message), 'the developer message stays in the log');
+    }
   });
 });
 

@@ -195,6 +195,12 @@ describe('example app', () => {
     assert.ok(res.body.keys.every((k: Record<string, unknown>) => k.kty === 'RSA' && !('d' in k)));
   });
 
+  it('answers a visit to /lti/launch (the URL npm start prints) with a 405 page, not "Cannot GET"', async () => {
+    const res = await request(tool.app).get('/lti/launch').expect(405).expect('allow', 'POST').expect('content-type', /html/);
+    assert.match(res.text, /Open this tool from your course/);
+    assert.doesNotMatch(res.text, /Cannot GET/);
+  });
+
   it('shows a friendly page on /app without a launch', async () => {
     const res = await request(tool.app).get('/app').expect(200).expect('content-type', /html/);
     assert.match(res.text, /Launch this tool from your LMS/);
@@ -217,7 +223,7 @@ describe('example app', () => {
 
   describe('in production', () => {
     it('sets a SameSite=None; Secure cookie behind an HTTPS proxy', async () => {
-      const prod = createApp({ databaseUrl: process.env.DATABASE_URL!, toolUrl: PROD_TOOL, store, production: true, sessionSecret: 's' });
+      const prod = createApp({ databaseUrl: process.env.DATABASE_URL!, toolUrl: PROD_TOOL, store, production: true, sessionSecret: 'an-example-secret-of-at-least-32-characters' });
       try {
         const res = await request(prod.app)
           .get('/lti/login')
@@ -227,6 +233,7 @@ describe('example app', () => {
         const cookie = String(res.headers['set-cookie']);
         assert.match(cookie, /SameSite=None/);
         assert.match(cookie, /Secure/);
+        assert.match(cookie, /Partitioned/);
       } finally {
         await prod.close();
       }

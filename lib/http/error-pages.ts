@@ -1,71 +1,7 @@
 import type { LtiError } from '../errors';
+import { developerHint, pageText } from './error-texts';
 
-/** What a learner reads when a launch fails: fixed text, never anything from the request. */
-interface PageText {
-  title: string;
-  text: string;
-}
-
-const AGAIN = 'Go back to your course and open the tool again.';
-const ADMIN = 'If this keeps happening, please tell your administrator (and give them the error code below).';
-
-const RELAUNCH: PageText = { title: 'This launch has expired', text: `It was already used or waited too long. ${AGAIN}` };
-const UNVERIFIED: PageText = {
-  title: 'This launch could not be verified',
-  text: `The tool could not confirm that this launch came from your learning platform. ${AGAIN} ${ADMIN}`,
-};
-const INCOMPLETE: PageText = { title: 'This launch was incomplete', text: `Something was missing from the launch request. ${AGAIN} ${ADMIN}` };
-const NOT_SET_UP: PageText = {
-  title: 'This tool is not set up yet',
-  text: 'Your learning platform is not connected to this tool yet. Please ask your administrator to enable this tool.',
-};
-const UNAVAILABLE: PageText = { title: 'The tool is temporarily unavailable', text: 'Please try again in a few minutes.' };
-const FALLBACK: PageText = { title: 'The tool could not be opened', text: `${AGAIN} ${ADMIN}` };
-
-/** One fixed text per error code (codes of other modules fall back to a generic text). */
-const TEXTS: Record<string, PageText> = {
-  invalid_request: INCOMPLETE,
-  body_too_large: INCOMPLETE,
-  body_invalid: INCOMPLETE,
-  target_link_uri_not_allowed: INCOMPLETE,
-  registration_not_found: NOT_SET_UP,
-  registration_ambiguous: NOT_SET_UP,
-  deployment_not_found: NOT_SET_UP,
-  state_not_found: {
-    title: 'This launch did not reach the tool from your browser',
-    text: `${AGAIN} If it keeps happening, your browser may be blocking this tool's cookies (allow them, or open the tool in a new window).`,
-  },
-  state_expired: RELAUNCH,
-  token_expired: RELAUNCH,
-  iat_invalid: RELAUNCH,
-  nonce_replayed: RELAUNCH,
-  platform_error: {
-    title: 'Your learning platform did not sign you in',
-    text: `You may need to sign in to your learning platform first. ${AGAIN}`,
-  },
-  token_malformed: UNVERIFIED,
-  signature_invalid: UNVERIFIED,
-  algorithm_not_allowed: UNVERIFIED,
-  header_not_allowed: UNVERIFIED,
-  kid_missing: UNVERIFIED,
-  signing_key_not_found: UNVERIFIED,
-  claim_missing: UNVERIFIED,
-  claim_invalid: UNVERIFIED,
-  issuer_mismatch: UNVERIFIED,
-  audience_mismatch: UNVERIFIED,
-  azp_mismatch: UNVERIFIED,
-  nonce_mismatch: UNVERIFIED,
-  login_mismatch: UNVERIFIED,
-  jwks_unavailable: UNAVAILABLE,
-  storage_unavailable: UNAVAILABLE,
-  session_unavailable: UNAVAILABLE,
-  configuration_error: { title: 'The tool is not configured correctly', text: 'Please tell your administrator, and give them the error code below.' },
-};
-
-/** The learner's text for an error code. */
-export function pageText(code: string): PageText {
-  return Object.prototype.hasOwnProperty.call(TEXTS, code) ? TEXTS[code] : FALLBACK;
-}
+export { pageText, type PageText } from './error-texts';
 
 /** The page's only policy: no scripts, frames, images or requests of any kind; inline styles only. */
 export const ERROR_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
@@ -77,23 +13,63 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+/** Options of {@link renderErrorPage}. */
+export interface ErrorPageOptions {
+  /**
+   * Show the developer section (a `<details>` with a fixed hint for the code, the
+   * status and the spec section). Default: `NODE_ENV !== 'production'`. In
+   * production the page shows only the code and the spec section.
+   */
+  details?: boolean;
+}
+
+// Colours meet WCAG AA (text #1f2328 and #4b5563 on white: 15.8:1 and 7.6:1).
+const STYLE =
+  'body{margin:0;background:#f3f4f6;color:#1f2328;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}' +
+  'main{max-width:38rem;margin:2.5rem auto;padding:1.75rem 2rem;background:#fff;border:1px solid #d0d7de;border-top:4px solid #0b5cad;border-radius:8px}' +
+  'h1{font-size:1.45rem;line-height:1.3;margin:0 0 .75rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}' +
+  'ol{padding-left:1.4rem;margin:0}li{margin:.3rem 0}' +
+  'code{font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef0f3;padding:.1rem .35rem;border-radius:4px}' +
+  '.code{margin-top:1.5rem}.dev{color:#4b5563;font-size:.9rem}' +
+  'details{margin-top:1.5rem;border-top:1px solid #d0d7de;padding-top:1rem;color:#4b5563;font-size:.9rem}' +
+  'summary{cursor:pointer;color:#1f2328;font-weight:600}summary:focus-visible{outline:2px solid #0b5cad;outline-offset:2px}' +
+  'dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:.75rem 0}dt{font-weight:600}dd{margin:0}' +
+  '@media (max-width:40rem){main{margin:0;border-radius:0;border-left:0;border-right:0;padding:1.25rem}}';
+
+function developerSection(err: LtiError, details: boolean): string {
+  const spec = err.spec ? escapeHtml(err.spec) : '';
+  if (!details) {
+    return spec ? `<p class="dev">For developers: ${spec}. Details are in the tool's log.</p>` : '';
+  }
+  return (
+    `<details><summary>Details for developers</summary><p>${escapeHtml(developerHint(err.code))}</p>` +
+    `<dl><dt>Code</dt><dd><code>${escapeHtml(err.code)}</code></dd><dt>Status</dt><dd>${err.status}</dd>` +
+    (spec ? `<dt>Spec</dt><dd>${spec}</dd>` : '') +
+    `</dl><p>The error's message can quote values sent with the request, so it is never shown on this page: ` +
+    `find it in the tool's log (the <code>onError</code> option, or the middlewares' <code>logger</code>), ` +
+    `or ask for JSON (<code>Accept: application/json</code>). This section is hidden when <code>NODE_ENV</code> is <code>production</code>.</p></details>`
+  );
+}
+
 /**
- * A small self-contained page for a failed login or launch: the learner's text
- * for `err.code`, and a developer line with the code and the spec section.
- * `err.message` is not shown: it can quote request values (an unknown `iss`, a
+ * A small self-contained page for a failed login or launch: a plain-words title,
+ * what happened and what to try for the code, the code itself (to give an
+ * administrator), and a developer section (see {@link ErrorPageOptions}).
+ * `err.message` is never shown: it can quote request values (an unknown `iss`, a
  * platform's `error_description`), and anyone can send those to make the tool's
  * origin show their text. Developers find the message in the logs.
  */
-export function renderErrorPage(err: LtiError): string {
-  const { title, text } = pageText(err.code);
-  const spec = err.spec ? ` · ${escapeHtml(err.spec)}` : '';
+export function renderErrorPage(err: LtiError, options: ErrorPageOptions = {}): string {
+  const details = options.details ?? process.env.NODE_ENV !== 'production';
+  const { title, text, tips } = pageText(err.code);
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${escapeHtml(title)}</title><style>` +
-    `body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1f2328}` +
-    `h1{font-size:1.4rem}.dev{margin-top:2rem;color:#57606a;font-size:.85rem}code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}` +
-    `</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>` +
-    `<p class="dev">For developers: error code <code>${escapeHtml(err.code)}</code>${spec}. Details are in the tool's log.</p>` +
-    `</body></html>`
+    `<meta name="color-scheme" content="light"><meta name="robots" content="noindex">` +
+    `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>` +
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>` +
+    `<h2>What you can try</h2><ol>${tips.map((tip) => `<li>${escapeHtml(tip)}</li>`).join('')}</ol>` +
+    `<p class="code">Error code: <code>${escapeHtml(err.code)}</code></p>` +
+    developerSection(err, details) +
+    `</main></body></html>`
   );
 }

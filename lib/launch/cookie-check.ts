@@ -32,11 +32,22 @@ function warnAboutCookie(
       'The session cookie is not "SameSite=None; Secure": browsers will not send it with the platform\'s ' +
         'cross-site launch POST, and launches will fail with state_not_found. Set cookie: { sameSite: "none", secure: true }.',
     );
-  } else if (cookie.secure === true && !req.secure) {
-    logger.warn(
-      { event: 'lti.cookie_warning', secure: true, protocol: req.protocol },
-      'The session cookie is Secure but this request reached Express as http, so no cookie is set. ' +
-        'Behind a TLS-terminating proxy, call app.set("trust proxy", 1).',
-    );
+  } else if (cookie.secure === true) {
+    warnIfSecureOverHttp(req, logger);
   }
+}
+
+/**
+ * Warn when a Secure cookie is meant for a request Express sees as http (so
+ * express-session sets none): the usual cause is a TLS-terminating proxy
+ * without `trust proxy`. True when it warned.
+ */
+export function warnIfSecureOverHttp(req: Request, logger: LtiLogger = consoleLogger): boolean {
+  if (req.secure) return false;
+  logger.warn(
+    { event: 'lti.cookie_warning', secure: true, protocol: req.protocol },
+    'The session cookie is Secure but this request reached Express as http, so no cookie is set. ' +
+      'Behind a TLS-terminating proxy, call app.set("trust proxy", 1).',
+  );
+  return true;
 }

@@ -10,6 +10,7 @@ import {
   StateNotFoundError,
 } from '../errors';
 import { formBodyParser } from '../http/form-body';
+import { refuseLaunchVisit } from './launch-method';
 import { defaultJwksCache, type JwksCache } from './jwks-cache';
 import { buildLaunchContext, toSessionLaunch } from './launch-context';
 import { bindingHash, type PendingLogin } from './login-state';
@@ -115,6 +116,7 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
 
   /** Resolves true when the launch is done and the next handler should run. */
   async function launch(req: Request, res: Response, next: NextFunction, seen: RefusalContext): Promise<boolean> {
+    refuseLaunchVisit(req);
     if (req.method !== 'POST') {
       throw new InvalidRequestError('id_token', 'must be posted as a form (response_mode=form_post)', `${SEC} §5.1.1.3`);
     }

@@ -4,6 +4,7 @@ import { isSecureUrl } from '../http/secure-url';
 import { createKnexToolKeys, type ToolKeyOptions, type ToolKeyStore } from '../keys/knex-tool-keys';
 import type { Deployment, LtiStore, Registration } from './store';
 import { LOGINS_TABLE, knexLogins } from './knex-logins';
+import { guardMissingTables } from './missing-tables';
 
 /** Fields to register a platform with {@link KnexStore.registerPlatform}. */
 export interface RegisterPlatformInput {
@@ -203,7 +204,8 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     return toDeployment(row);
   }
 
-  return {
+  // Before the migrations, every call says which command to run instead of showing SQL.
+  return guardMissingTables<KnexStore>({
     ...createKnexToolKeys(db, options),
     findRegistrations,
     findDeployment,
@@ -284,5 +286,5 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     },
 
     clearCache: clearCaches,
-  };
+  });
 }

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   trustProxy?: boolean | number;
   /** Use this session store instead of connect-pg-simple. */
   sessionStore?: session.Store;
+  /** Mount this session middleware (given the harness's pg pool) instead of express-session. */
+  sessionMiddleware?: (pool: pg.Pool) => RequestHandler;
   /** Connect the middlewares' knex and session pool here (e.g. through a TcpProxy). Default DATABASE_URL. */
   databaseUrl?: string;
 }
@@ -86,7 +88,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 
   const app = express();
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
-  if (options.session !== false) {
+  if (options.sessionMiddleware) {
+    app.use(options.sessionMiddleware(pool));
+  } else if (options.session !== false) {
     app.use(
       session({
         store: options.sessionStore ?? new PgStore({ pool, createTableIfMissing: false, errorLog: () => undefined }),
