@@ -31,6 +31,10 @@ const TEXTS: Record<string, PageText> = {
   registration_not_found: NOT_SET_UP,
   registration_ambiguous: NOT_SET_UP,
   deployment_not_found: NOT_SET_UP,
+  registration_not_approved: {
+    title: 'This tool is waiting for approval',
+    text: "Your learning platform registered this tool, and the tool's administrator has not approved it yet. Please try again later.",
+  },
   state_not_found: {
     title: 'This launch did not reach the tool from your browser',
     text: `${AGAIN} If it keeps happening, your browser may be blocking this tool's cookies (allow them, or open the tool in a new window).`,
