@@ -14,7 +14,7 @@ export const PLATFORM_CONFIGURATION = 'https://purl.imsglobal.org/spec/lti-platf
 export const TOOL_CONFIGURATION = 'https://purl.imsglobal.org/spec/lti-tool-configuration';
 
 /** How the configuration or registration endpoint answers. */
-export type RegistrationFault = 'ok' | 'bad-request' | 'unauthorized' | 'error' | 'junk' | 'hang' | 'no-client-id' | 'big';
+export type RegistrationFault = 'ok' | 'bad-request' | 'unauthorized' | 'error' | 'junk' | 'hang' | 'no-client-id' | 'big' | 'echo-token' | 'redirect-away';
 
 /** One registration request as the platform received it. */
 export interface ReceivedRegistration {
@@ -127,7 +127,7 @@ export class PlatformRegistration {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
     if (url.pathname === this.configPath && req.method === 'GET') {
       this.configRequests.push({ authorization: req.headers.authorization });
-      if (!this.fault(this.configMode, res)) sendJson(res, 200, this.configuration());
+      if (!this.fault(this.configMode, res, req)) sendJson(res, 200, this.configuration());
       return true;
     }
     if (url.pathname === this.registrationPath && req.method === 'POST') {
@@ -142,8 +142,18 @@ export class PlatformRegistration {
   }
 
   /** Answer a fault; false when the mode is 'ok'. */
-  private fault(mode: RegistrationFault, res: http.ServerResponse): boolean {
+  private fault(mode: RegistrationFault, res: http.ServerResponse, req?: http.IncomingMessage): boolean {
     switch (mode) {
+      case 'echo-token': {
+        // A careless platform quoting the token in its error: the tool must not pass it on.
+        const token = (req?.headers.authorization ?? '').replace(/^Bearer /, '');
+        sendJson(res, 400, { error: 'invalid_token', error_description: `token ${token} is not valid` });
+        return true;
+      }
+      case 'redirect-away':
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+        res.end();
+        return true;
       case 'ok':
       case 'no-client-id':
         return false;
@@ -181,7 +191,7 @@ export class PlatformRegistration {
       // kept empty: refused below
     }
     this.received.push(received);
-    if (this.fault(this.registrationMode, res)) return;
+    if (this.fault(this.registrationMode, res, req)) return;
     const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token || !this.tokens.delete(token)) return sendError(res, 401, 'invalid_token');
     if ((req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() !== 'application/json') return sendError(res, 415, 'application/json required');

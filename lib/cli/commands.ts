@@ -139,6 +139,8 @@ export const COMMANDS: Record<string, Command> = {
     positionals: 0,
     needsKeySecret: true,
     async run({ store }) {
+      // Prove the secret first: a rotation under another secret would seal keys the app cannot read.
+      await store().signingKey();
       const rotation = await store().rotateToolKeys();
       return { json: rotation, text: [`Current key: ${rotation.current}`, `Next key: ${rotation.next}`, `Retired key: ${rotation.retired}`] };
     },

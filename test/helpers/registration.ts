@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { ltiDynamicRegistration, ltiErrorHandler, type LtiDynamicRegistrationOptions, type ToolDescription } from '../../lib';
 import { mountRegistration, type PlatformRegistration } from '../../dev/platform-registration';
 import { LAUNCH_URL, TOOL, createHarness, type Harness, type HarnessOptions } from './harness';
@@ -25,7 +26,7 @@ export function toolDescription(h: Harness): ToolDescription {
 export interface RegistrationHarness extends Harness {
   reg: PlatformRegistration;
   /** GET the tool's registration URL with a fresh token; `params` replace the query. */
-  register(params?: Record<string, string>): Promise<import('supertest').Response>;
+  register(params?: Record<string, string>): request.Test;
   counts(): Promise<{ registrations: number; deployments: number }>;
 }
 
@@ -42,7 +43,6 @@ export async function createRegistrationHarness(
   const reg = mountRegistration(h.platform);
   h.app.all('/lti/register', ltiDynamicRegistration({ store: h.store, tool: toolDescription(h), logger: loggerOf(h), ...options }));
   h.app.use(ltiErrorHandler());
-  const request = (await import('supertest')).default;
   return Object.assign(h, {
     reg,
     register(params?: Record<string, string>) {
