@@ -53,6 +53,8 @@ export class PlatformRegistration {
   configOverrides: Record<string, unknown> = {};
   /** Replace the whole configuration (recorded shapes of real LMSs); gets the default one. */
   configure?: (base: Record<string, unknown>) => Record<string, unknown>;
+  /** Replace the answer (recorded shapes of real LMSs); gets the default one and the tool's request. */
+  answer?: (base: Record<string, unknown>, request: Record<string, unknown>) => Record<string, unknown>;
   /** Put `deployment_id` in the answer (Canvas does not). */
   answerDeployment = true;
   /** The client id handed out (default: the platform's, so its auth endpoint knows the tool). */
@@ -201,11 +203,12 @@ export class PlatformRegistration {
     const toolConfig = body[TOOL_CONFIGURATION] as Record<string, unknown>;
     this.platform.toolJwksUrl = body.jwks_uri as string;
     if (this.registrationMode === 'no-client-id') return sendJson(res, 200, { ...body });
-    sendJson(res, 200, {
+    const answer = {
       ...body,
       client_id: this.clientId,
       [TOOL_CONFIGURATION]: { ...toolConfig, ...(this.answerDeployment ? { deployment_id: this.platform.deploymentId } : {}) },
-    });
+    };
+    sendJson(res, 200, this.answer ? this.answer(answer, body) : answer);
   }
 
   /** Why a registration request is refused (as Moodle's and Canvas' checks), or undefined. */

@@ -102,7 +102,7 @@ export async function runExchange(input: ExchangeInput): Promise<ExchangeResult>
       authEndpoint: platform.authorizationEndpoint,
       jwksUrl: platform.jwksUri,
       tokenEndpoint: platform.tokenEndpoint,
-      tokenAudience: platform.authorizationServer ?? null,
+      tokenAudience: platform.profile.ignoreAuthorizationServer ? null : platform.authorizationServer ?? null,
       name,
       awaitingApproval: input.requireApproval,
       deploymentId,

@@ -21,6 +21,11 @@ export interface PlatformProfile {
   readonly privacyLevelKey?: string;
   /** Whether the family's answer carries `deployment_id` (otherwise the first launch brings it). */
   readonly deploymentInAnswer: boolean;
+  /**
+   * The family's `authorization_server` is not a token audience (Canvas sends a
+   * bare host name): keep the token endpoint as the audience.
+   */
+  readonly ignoreAuthorizationServer?: boolean;
 }
 
 /** Canvas privacy levels by the personal claims a tool asks for (first match wins). */
@@ -45,6 +50,7 @@ export const CANVAS: PlatformProfile = {
   },
   privacyLevelKey: 'https://canvas.instructure.com/lti/privacy_level',
   deploymentInAnswer: false,
+  ignoreAuthorizationServer: true,
 };
 
 export const MOODLE: PlatformProfile = {

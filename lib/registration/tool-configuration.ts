@@ -76,7 +76,8 @@ export function buildToolRegistration(tool: ToolDescription, platform: PlatformC
   const supportedScopes = platform.scopesSupported;
   const scopes = (tool.scopes ?? []).filter((s) => !supportedScopes || supportedScopes.includes(s));
   const supportedClaims = platform.claimsSupported;
-  const claims = (tool.claims ?? ['iss', 'sub']).filter((c) => !supportedClaims || supportedClaims.includes(c));
+  // iss and sub are in every id_token: kept even when a platform forgets to list them.
+  const claims = (tool.claims ?? ['iss', 'sub']).filter((c) => !supportedClaims || supportedClaims.includes(c) || c === 'iss' || c === 'sub');
   const { profile } = platform;
 
   const messages = (tool.messages ?? []).flatMap((m) => {
