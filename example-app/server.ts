@@ -3,6 +3,7 @@ import http from 'node:http';
 import knex from 'knex';
 import { startDatabase } from '../dev/database';
 import { DevPlatform } from '../dev/platform';
+import { mountRegistration } from '../dev/platform-registration';
 import { createKnexStore } from '../lib'; // in your app: from 'express-lti'
 import { createApp } from './app';
 import { startDevPlatformPage } from './dev-platform-page';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     if (!production) {
       platform = await DevPlatform.start({ toolJwksUrl: `${toolUrl}/lti/jwks` });
       cleanups.push(() => platform!.close());
+      mountRegistration(platform); // its "Register tool" button runs Dynamic Registration with the tool
       await store.registerPlatform(platform.registration());
       // Its default deployment is not registered: the first launch shows the tool's onboarding.
       const page = await startDevPlatformPage(platform, toolUrl, [platform.deploymentId, 'dev-deployment-2']);
