@@ -58,6 +58,8 @@ export interface PlatformOptions {
   deploymentId?: string;
   /** Defaults to the platform's own loopback URL. */
   issuer?: string;
+  /** Listen on this loopback port (default: any free port). */
+  port?: number;
   /** Name shown on its pages. */
   name?: string;
   /** Who a login_hint signs in (default: 'instructor', 'learner' or 'administrator' from PERSONAS). */
@@ -280,7 +282,13 @@ export class DevPlatform {
         res.end(`platform error: ${err.message}`);
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port ?? 0, '127.0.0.1', () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
+    });
     this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
     this.issuer = this.options.issuer ?? this.url;
   }

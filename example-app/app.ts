@@ -20,6 +20,7 @@ import {
   staleFormPage,
   type PendingOnboarding,
 } from './views';
+import { mountRegistrationAdmin } from './admin';
 
 declare module 'express-session' {
   interface SessionData {
@@ -148,6 +149,8 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
     await saveSession(req);
     res.type('html').send(activatedPage(pending.deploymentId, devPlatformUrl));
   });
+
+  mountRegistrationAdmin(app, { store, toolUrl }); // /lti/register, and /admin/registrations with ADMIN_PASSWORD
 
   app.use(ltiErrorHandler({ onError: (err) => console.warn(`LTI ${err.code}: ${err.message}`) }));
 

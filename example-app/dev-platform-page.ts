@@ -44,6 +44,7 @@ export function platformPageHtml(platform: DevPlatform, toolUrl: string, deploym
     'Development platform',
     `<p>A simulated LMS on loopback. Course: <strong>${e(COURSE.title)}</strong> (${e(COURSE.label)}), link "Week 1 quiz".</p>
 <p class="note">Issuer <code>${e(platform.issuer)}</code>, client id <code>${e(platform.clientId)}</code>, tool <code>${e(toolUrl)}</code>.</p>
+<form id="register-tool" method="get" action="${e(`${platform.url}/start-registration`)}"><input type="hidden" name="tool" value="${e(`${toolUrl}/lti/register`)}"><button type="submit">Register tool</button> <span class="note">LTI Dynamic Registration: the platform opens the tool's registration URL.</span></form>
 ${sections}
 ${courseContent(platform)}
 <h2>Gradebook</h2>

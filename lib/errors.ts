@@ -82,6 +82,22 @@ export class RegistrationNotFoundError extends LtiError {
   }
 }
 
+/**
+ * The platform is registered but waits for an admin's approval (Dynamic
+ * Registration with `requireApproval`): approve it with `store.approveRegistration(id)`
+ * or `express-lti registrations approve <id>`.
+ */
+export class RegistrationNotApprovedError extends LtiError {
+  constructor(readonly issuer: string, readonly clientId: string) {
+    super(
+      'registration_not_approved',
+      403,
+      `The registration of issuer ${quoted(issuer)} with client_id ${quoted(clientId)} waits for an administrator's approval.`,
+      'LTI Dynamic Registration 1.0 §3.6 (the tool may require approval)',
+    );
+  }
+}
+
 /** The login had no client_id and the issuer has several registrations. */
 export class AmbiguousRegistrationError extends LtiError {
   constructor(readonly issuer: string) {

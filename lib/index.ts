@@ -44,6 +44,30 @@ export {
   type RegisterPlatformInput,
 } from './stores/knex';
 export { migrationsDirectory } from './stores/migrations';
+
+// ---- Dynamic Registration (LTI DR 1.0) -------------------------------------
+export { ltiDynamicRegistration, type LtiDynamicRegistrationOptions } from './registration/handler';
+export type { ToolDescription, ToolMessage } from './registration/tool-configuration';
+export type { RegistrationStore } from './registration/exchange';
+export {
+  BRIGHTSPACE,
+  CANVAS,
+  GENERIC,
+  MOODLE,
+  PLATFORM_PROFILES,
+  PRIVACY_LEVELS,
+  SAKAI,
+  type PlatformProfile,
+} from './registration/profiles';
+export {
+  DynamicRegistrationError,
+  PlatformConfigurationInvalidError,
+  RegistrationHostNotAllowedError,
+  RegistrationPlatformUnavailableError,
+  RegistrationRejectedError,
+  RegistrationRequestInvalidError,
+  RegistrationTimeoutError,
+} from './registration/errors';
 export type { ToolKeySource, ToolSigningKey } from './keys/tool-key-source';
 export type { ToolJwks, ToolKeyOptions, ToolKeyRotation, ToolKeyStore, ToolPublicJwk } from './keys/knex-tool-keys';
 export { ltiJwks, type LtiJwksOptions } from './keys/jwks-route';

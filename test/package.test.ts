@@ -41,6 +41,12 @@ describe('the packed package', function () {
     assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('lib/') || f.startsWith('dev/')), files.join(' '));
   });
 
+  it('ships the express-lti command, which runs from the built package', async () => {
+    assert.ok(files.includes('bin/express-lti.js'));
+    const { stdout } = await run(process.execPath, [path.join(app, 'node_modules/express-lti/bin/express-lti.js'), '--help'], { cwd: app });
+    assert.match(stdout, /registrations approve/);
+  });
+
   it('ships source maps that carry their sources', async () => {
     const map = JSON.parse(
       await import('node:fs/promises').then((fs) => fs.readFile(path.join(app, 'node_modules/express-lti/dist/lib/index.js.map'), 'utf8')),

@@ -55,6 +55,11 @@ const TEXTS: Record<string, PageText> = {
   registration_not_found: NOT_SET_UP,
   registration_ambiguous: NOT_SET_UP,
   deployment_not_found: NOT_SET_UP,
+  registration_not_approved: {
+    title: 'This tool is waiting for approval',
+    text: "Your learning platform registered this tool, and the tool's administrator has not approved it yet.",
+    tips: ['Please try again later, or ask your administrator, and give them the error code below.'],
+  },
   state_not_found: {
     title: 'The tool could not finish opening',
     text: 'Your browser did not send back the information the tool needs to sign you in. Usually this is a blocked cookie, or a launch that was already used.',
@@ -105,6 +110,8 @@ const HINTS: Record<string, string> = {
   method_not_allowed: "The launch URL takes only the platform's form POST (response_mode=form_post). Start a launch from a platform (locally: the development platform page that npm start prints).",
   registration_not_found: 'No registration for this issuer and client id: register the platform with store.registerPlatform().',
   registration_ambiguous: 'The issuer has several registrations and the login did not send client_id.',
+  registration_not_approved:
+    'The registration came by Dynamic Registration with requireApproval: approve it (npx express-lti registrations approve <id>, or store.approveRegistration(id)).',
   deployment_not_found: 'Unknown deployment: add it with store.addDeployment(), or use autoCreateDeployments or onDeploymentNotFound.',
   state_not_found:
     'No login of this browser matches the state: its lti_login_ cookie did not come back with the cross-site launch POST ' +

@@ -5,6 +5,7 @@ import {
   DeploymentNotFoundError,
   InvalidRequestError,
   PlatformAuthError,
+  RegistrationNotApprovedError,
   RegistrationNotFoundError,
   StateExpiredError,
   StateNotFoundError,
@@ -143,6 +144,7 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     if (!registration || registration.id !== pending.registrationId) {
       throw new RegistrationNotFoundError(pending.issuer, pending.clientId);
     }
+    if (registration.awaitingApproval) throw new RegistrationNotApprovedError(registration.issuer, registration.clientId);
 
     const claims = await verifyIdToken(idToken, jwks.get(registration.jwksUrl), {
       ...verifyOptions,

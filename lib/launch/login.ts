@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AmbiguousRegistrationError, ConfigurationError, InvalidRequestError, RegistrationNotFoundError } from '../errors';
+import { AmbiguousRegistrationError, ConfigurationError, InvalidRequestError, RegistrationNotApprovedError, RegistrationNotFoundError } from '../errors';
 import { isSecureUrl } from '../http/secure-url';
 import { formBodyParser } from '../http/form-body';
 import { bindingHash } from './login-state';
@@ -93,6 +93,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     if (found.length === 0) throw new RegistrationNotFoundError(issuer, clientId);
     if (found.length > 1) throw new AmbiguousRegistrationError(issuer);
     const registration = found[0];
+    if (registration.awaitingApproval) throw new RegistrationNotApprovedError(registration.issuer, registration.clientId);
     if (!cookieChecked) cookieChecked = checkSessionCookie(req, launchUrl, registration.authEndpoint, options.logger);
 
     // No session is written: the login is a row of its own, bound to this browser by

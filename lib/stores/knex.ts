@@ -1,22 +1,18 @@
 import type { Knex } from 'knex';
-import { ConfigurationError } from '../errors';
-import { isSecureUrl } from '../http/secure-url';
 import { createKnexToolKeys, type ToolKeyOptions, type ToolKeyStore } from '../keys/knex-tool-keys';
 import type { Deployment, LtiStore, Registration } from './store';
 import { LOGINS_TABLE, knexLogins } from './knex-logins';
 import { guardMissingTables } from './missing-tables';
+import {
+  REGISTRATION_COLUMNS,
+  isUuid,
+  knexRegistrations,
+  toRegistration,
+  type RegisterPlatformInput,
+  type RegistrationRow,
+} from './knex-registrations';
 
-/** Fields to register a platform with {@link KnexStore.registerPlatform}. */
-export interface RegisterPlatformInput {
-  issuer: string;
-  clientId: string;
-  authEndpoint: string;
-  jwksUrl: string;
-  tokenEndpoint?: string | null;
-  /** The `aud` of client assertions when it is not the token endpoint (Brightspace). */
-  tokenAudience?: string | null;
-  name?: string | null;
-}
+export type { RegisterPlatformInput } from './knex-registrations';
 
 /** Options of {@link createKnexStore}. */
 export interface KnexStoreOptions extends ToolKeyOptions {
@@ -38,8 +34,17 @@ export interface CleanupResult {
 
 /** The knex (PostgreSQL) store: the {@link LtiStore} calls plus administration. */
 export interface KnexStore extends LtiStore, ToolKeyStore {
-  /** Register a platform, or update it when (issuer, clientId) is already registered. */
+  /**
+   * Register a platform, or update it when (issuer, clientId) is already
+   * registered (with `deploymentId`: that deployment too, in one transaction).
+   */
   registerPlatform(input: RegisterPlatformInput): Promise<Registration>;
+  /**
+   * Approve a registration waiting for approval; it can launch at once, in
+   * every process (waiting registrations are never cached). Undefined when no
+   * registration has this id.
+   */
+  approveRegistration(id: string): Promise<Registration | undefined>;
   /** Every registration, oldest first. */
   listRegistrations(): Promise<Registration[]>;
   /** The registration with this id (cached like `findRegistrations`), for service calls of saved launches. */
@@ -64,17 +69,6 @@ export const TABLES = {
   logins: LOGINS_TABLE,
 } as const;
 
-interface RegistrationRow {
-  id: string;
-  issuer: string;
-  client_id: string;
-  auth_endpoint: string;
-  jwks_url: string;
-  token_endpoint: string | null;
-  token_audience: string | null;
-  name: string | null;
-}
-
 interface DeploymentRow {
   id: string;
   registration_id: string;
@@ -82,21 +76,7 @@ interface DeploymentRow {
   created_at: Date;
 }
 
-const REGISTRATION_COLUMNS = ['id', 'issuer', 'client_id', 'auth_endpoint', 'jwks_url', 'token_endpoint', 'token_audience', 'name'];
 const DEPLOYMENT_COLUMNS = ['id', 'registration_id', 'deployment_id', 'created_at'];
-
-function toRegistration(row: RegistrationRow): Registration {
-  return {
-    id: row.id,
-    issuer: row.issuer,
-    clientId: row.client_id,
-    authEndpoint: row.auth_endpoint,
-    jwksUrl: row.jwks_url,
-    tokenEndpoint: row.token_endpoint,
-    tokenAudience: row.token_audience,
-    name: row.name,
-  };
-}
 
 function toDeployment(row: DeploymentRow): Deployment {
   return {
@@ -153,6 +133,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
   const registrations = new TtlCache<Registration[]>(ttl);
   const deployments = new TtlCache<Deployment>(ttl);
   const logins = knexLogins(db);
+  const registrationWrites = knexRegistrations(db);
   const clearCaches = () => {
     registrations.clear();
     deployments.clear();
@@ -168,7 +149,8 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     if (clientId !== undefined) query.andWhere({ client_id: clientId });
     const rows = (await query.orderBy('created_at').limit(2)) as RegistrationRow[];
     const value = rows.map(toRegistration);
-    if (value.length > 0) registrations.set(key, value.map((r) => ({ ...r })), generation);
+    // A registration waiting for approval is never cached: an approval made by another process shows at once.
+    if (value.length > 0 && !value.some((r) => r.awaitingApproval)) registrations.set(key, value.map((r) => ({ ...r })), generation);
     return value;
   }
 
@@ -215,44 +197,26 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     takeLogin: logins.takeLogin,
 
     async registerPlatform(input) {
-      for (const [field, url] of Object.entries({
-        issuer: input.issuer,
-        authEndpoint: input.authEndpoint,
-        jwksUrl: input.jwksUrl,
-        tokenEndpoint: input.tokenEndpoint ?? undefined,
-      })) {
-        if (url !== undefined && !isSecureUrl(url)) {
-          throw new ConfigurationError(`registerPlatform: ${field} must be an https URL (http only on localhost).`);
-        }
-      }
-      if (!input.clientId) throw new ConfigurationError('registerPlatform: clientId is required.');
-      const row = {
-        issuer: input.issuer,
-        client_id: input.clientId,
-        auth_endpoint: input.authEndpoint,
-        jwks_url: input.jwksUrl,
-        token_endpoint: input.tokenEndpoint ?? null,
-        token_audience: input.tokenAudience ?? null,
-        name: input.name ?? null,
-      };
-      const [saved] = await db(TABLES.registrations)
-        .insert(row)
-        .onConflict(['issuer', 'client_id'])
-        .merge({ ...row, updated_at: db.fn.now() })
-        .returning(REGISTRATION_COLUMNS);
+      const saved = await registrationWrites.registerPlatform(input);
       clearCaches();
-      return toRegistration(saved as RegistrationRow);
+      return saved;
+    },
+
+    async approveRegistration(id) {
+      const approved = await registrationWrites.approveRegistration(id);
+      clearCaches();
+      return approved;
     },
 
     async findRegistrationById(id) {
       // Not a uuid: no such row (and no SQL error from PostgreSQL's uuid cast).
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
+      if (!isUuid(id)) return undefined;
       const hit = registrations.get(`id:${id}`);
       if (hit) return { ...hit[0] };
       const generation = registrations.begin();
       const row = (await db(TABLES.registrations).select(REGISTRATION_COLUMNS).where({ id }).first()) as RegistrationRow | undefined;
       if (!row) return undefined;
-      registrations.set(`id:${id}`, [toRegistration(row)], generation);
+      if (!row.awaiting_approval) registrations.set(`id:${id}`, [toRegistration(row)], generation);
       return toRegistration(row);
     },
 
@@ -262,6 +226,7 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     },
 
     async deleteRegistration(id) {
+      if (!isUuid(id)) return false;
       const count = await db(TABLES.registrations).where({ id }).del();
       clearCaches();
       return count > 0;
@@ -270,12 +235,14 @@ export function createKnexStore(db: Knex, options: KnexStoreOptions = {}): KnexS
     addDeployment: ensureDeployment,
 
     async listDeployments(registrationId) {
+      if (registrationId !== undefined && !isUuid(registrationId)) return [];
       const query = db(TABLES.deployments).select(DEPLOYMENT_COLUMNS).orderBy('created_at');
       if (registrationId !== undefined) query.where({ registration_id: registrationId });
       return ((await query) as DeploymentRow[]).map(toDeployment);
     },
 
     async deleteDeployment(id) {
+      if (!isUuid(id)) return false;
       const count = await db(TABLES.deployments).where({ id }).del();
       deployments.clear();
       return count > 0;

@@ -21,6 +21,12 @@ export interface Registration {
   tokenAudience?: string | null;
   /** A human-readable name. */
   name: string | null;
+  /**
+   * True while the registration waits for an admin's approval (Dynamic
+   * Registration with `requireApproval`): its logins and launches are refused
+   * with `RegistrationNotApprovedError` (403). Absent or false: approved.
+   */
+  awaitingApproval?: boolean;
 }
 
 /** A deployment of this tool inside a registered platform. */
