@@ -22,7 +22,7 @@ import type { LtiStore } from '../stores/store';
 import { validateLtiClaims } from './validate-claims';
 import { verifyIdToken } from './verify-id-token';
 import { logRefusal, type LtiLogger, type RefusalContext } from '../logger';
-import { resumeLaunch, storageTimeout, type PlatformStorageOptions } from './platform-storage/storage';
+import { resumeLaunch, storageSettings, type PlatformStorageOptions } from './platform-storage/storage';
 
 /** Options of {@link ltiLaunch}. */
 export interface LtiLaunchOptions {
@@ -105,7 +105,7 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     trustedAudiences: new Set(options.trustedAudiences ?? []),
     allowAnonymous: options.allowAnonymousLaunches ?? false,
   };
-  const storageTimeoutMs = storageTimeout(options.platformStorage);
+  const storage = storageSettings(options.platformStorage);
 
   /**
    * Take the login of `state` bound to this browser's per-login cookie (single
@@ -141,9 +141,9 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
 
     requireSession(req);
     let pending = await takeLogin(req, res, state);
-    if (!pending && storageTimeoutMs !== undefined) {
+    if (!pending && storage) {
       const take = (binding: string) => storeCall(() => store.takeLogin(state, bindingHash(binding)));
-      const resumed = await resumeLaunch(req, res, { params, state, idToken, store, timeoutMs: storageTimeoutMs, take });
+      const resumed = await resumeLaunch(req, res, { params, state, idToken, store, timeoutMs: storage.timeoutMs, take });
       if (resumed === 'answered') return false;
       pending = resumed;
     }

@@ -11,7 +11,7 @@ import type { LtiStore } from '../stores/store';
 import { checkTargetLinkUri, normalizeOrigins } from './target-link-uri';
 import { checkSessionCookie } from './cookie-check';
 import { logRefusal, type LtiLogger } from '../logger';
-import { answerLogin, storageTarget, storageTimeout, type PlatformStorageOptions } from './platform-storage/storage';
+import { answerLogin, storageSettings, storageTarget, type PlatformStorageOptions } from './platform-storage/storage';
 
 /** How much longer the per-login cookie lives than its row. */
 const COOKIE_GRACE_MS = 60_000;
@@ -76,7 +76,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
   const cookie = new LoginCookie(launchUrl, options.loginCookie);
   const parseBody = formBodyParser(options.maxBodyBytes ?? 16_384);
   let cookieChecked = false;
-  const storageTimeoutMs = storageTimeout(options.platformStorage);
+  const storage = storageSettings(options.platformStorage);
 
   async function login(req: Request, res: Response): Promise<void> {
     if (req.method === 'POST') await parseBody(req, res);
@@ -97,6 +97,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     }
     const deploymentId = ltiDeploymentId ?? canvasDeploymentId;
     checkTargetLinkUri(targetLinkUri, allowed);
+    const target = storage && storageTarget(params);
 
     const found = await storeCall(() => store.findRegistrations(issuer, clientId));
     if (found.length === 0) throw new RegistrationNotFoundError(issuer, clientId);
@@ -138,10 +139,9 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     query.set('nonce', nonce);
     // Echoed unaltered, even when present and empty (LTI Core §4.1.1).
     if (messageHint !== undefined) query.set('lti_message_hint', messageHint);
-    const target = storageTimeoutMs === undefined ? undefined : storageTarget(params);
-    if (target !== undefined && storageTimeoutMs !== undefined) {
+    if (storage && target) {
       const cookieAttributes = cookie.scriptAttributes(req);
-      return answerLogin(req, res, { params, target, authUrl: auth.toString(), state, binding, timeoutMs: storageTimeoutMs, cookieAttributes });
+      return answerLogin(req, res, { params, target, authUrl: auth.toString(), state, binding, settings: storage, cookieAttributes });
     }
     res.set('Cache-Control', 'no-store');
     res.redirect(302, auth.toString());

@@ -98,6 +98,7 @@ export async function startWorld(): Promise<BrowserWorld> {
     }),
   );
   app.all('/lti/login', ltiLogin({ store, launchUrl, platformStorage: { timeoutMs: 1500 } }));
+  app.all('/lti/login-new-window', ltiLogin({ store, launchUrl, platformStorage: { timeoutMs: 1500, whenCookiesBlocked: 'new-window' } }));
   app.post('/lti/launch', ltiLaunch({ store, autoCreateDeployments: true, jwksCache: new JwksCache({ timeoutMs: 2_000 }), platformStorage: { timeoutMs: 1500 } }), (req, res) => {
     const { user, resourceLink } = req.lti;
     res.type('html').send(

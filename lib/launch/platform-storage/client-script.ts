@@ -65,6 +65,7 @@ export const CLIENT_SCRIPT = `(function () {
     }
   }
   if (cfg.mode === 'store') {
+    if (cfg.newWindowFirst && !cookiesKept()) return show('blocked');
     ask({ subject: 'lti.put_data', key: cfg.key, value: cfg.value }, function (problem) {
       if (!problem || cookiesKept()) return window.location.replace(cfg.authUrl);
       show('blocked');

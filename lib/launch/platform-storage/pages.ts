@@ -13,6 +13,8 @@ export type StorageConfig =
       value: string;
       authUrl: string;
       timeoutMs: number;
+      /** Offer the new window at once when no cookie is kept (`whenCookiesBlocked: 'new-window'`). */
+      newWindowFirst: boolean;
       /** `; SameSite=None; Secure; Partitioned` etc.: the probe cookie gets the login cookie's attributes. */
       cookieAttributes: string;
     }

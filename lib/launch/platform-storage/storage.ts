@@ -17,13 +17,31 @@ export const STORAGE_SPEC = '1EdTech LTI OIDC Login with LTI Client Side postMes
  */
 export interface PlatformStorageOptions {
   timeoutMs?: number;
+  /**
+   * What the login page does when the browser keeps no cookie for the tool in
+   * the platform's frame (it checks with a probe cookie). `'launch'` (default):
+   * launch in the frame through platform storage; the launch page works, but
+   * later requests from that frame carry no session. `'new-window'`: offer at
+   * once to open the tool in a new window, where it is first-party and keeps
+   * its session (for tools with more than one page).
+   */
+  whenCookiesBlocked?: 'launch' | 'new-window';
 }
 
-/** The timeout in ms, or undefined when platform storage is off. */
-export function storageTimeout(option: boolean | PlatformStorageOptions | undefined): number | undefined {
+/** Platform storage settings resolved, or undefined when it is off. */
+export interface StorageSettings {
+  timeoutMs: number;
+  newWindowFirst: boolean;
+}
+
+/** The settings of the `platformStorage` option, or undefined when platform storage is off. */
+export function storageSettings(option: boolean | PlatformStorageOptions | undefined): StorageSettings | undefined {
   if (option === false) return undefined;
-  const timeoutMs = (typeof option === 'object' ? option.timeoutMs : undefined) ?? 3000;
-  return Math.min(Math.max(timeoutMs, 100), 60_000);
+  const given = typeof option === 'object' ? option : {};
+  return {
+    timeoutMs: Math.min(Math.max(given.timeoutMs ?? 3000, 100), 60_000),
+    newWindowFirst: given.whenCookiesBlocked === 'new-window',
+  };
 }
 
 /** The key a login's binding secret is kept under in the platform (the state is in it: one key per login). */
@@ -43,7 +61,15 @@ export function storageTarget(params: Record<string, unknown>): string | undefin
 export function answerLogin(
   req: Request,
   res: Response,
-  input: { params: Record<string, unknown>; target: string; authUrl: string; state: string; binding: string; timeoutMs: number; cookieAttributes: string },
+  input: {
+    params: Record<string, unknown>;
+    target: string;
+    authUrl: string;
+    state: string;
+    binding: string;
+    settings: StorageSettings;
+    cookieAttributes: string;
+  },
 ): void {
   const relaunch = new URLSearchParams();
   for (const [name, value] of Object.entries(input.params)) {
@@ -58,7 +84,8 @@ export function answerLogin(
       key: storageKey(input.state),
       value: input.binding,
       authUrl: input.authUrl,
-      timeoutMs: input.timeoutMs,
+      timeoutMs: input.settings.timeoutMs,
+      newWindowFirst: input.settings.newWindowFirst,
       cookieAttributes: input.cookieAttributes,
     },
     `${req.baseUrl}${req.path}?${relaunch.toString()}`,
