@@ -19,15 +19,16 @@ export const STORAGE_FRAME = 'post_message_forwarding';
 /** The storage frame's script: answers only `lti.*` messages, only to the window that asked. */
 const FRAME_SCRIPT = `(function () {
   var enabled = document.body.getAttribute('data-enabled') === 'true';
+  var fault = document.body.getAttribute('data-fault');
   var data = {};
   window.ltiStorageLog = [];
   window.addEventListener('message', function (event) {
     var m = event.data;
     if (!m || typeof m !== 'object' || typeof m.subject !== 'string' || m.subject.indexOf('lti.') !== 0) return;
     window.ltiStorageLog.push({ subject: m.subject, origin: event.origin, key: m.key });
-    if (!enabled || !event.source) return;
+    if (!enabled || !event.source || (fault === 'silent-get' && m.subject === 'lti.get_data')) return;
     var store = data[event.origin] || (data[event.origin] = {});
-    var reply = { subject: m.subject + '.response', message_id: m.message_id };
+    var reply = { subject: m.subject + '.response', message_id: fault === 'wrong-message-id' ? 'not-' + m.message_id : m.message_id };
     if (m.subject === 'lti.capabilities') {
       reply.supported_messages = [
         { subject: 'lti.capabilities' },
@@ -55,6 +56,8 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 export class PlatformStorage {
   /** The storage frame answers put_data / get_data / capabilities. */
   enabled = true;
+  /** For tests: answer with another message_id, or never answer lti.get_data. */
+  fault: 'none' | 'wrong-message-id' | 'silent-get' = 'none';
   /** Logins started from the course page carry `lti_storage_target`. */
   announce = true;
   /** The tool's login URL and target_link_uri, for the course page's iframes. */
@@ -83,7 +86,7 @@ export class PlatformStorage {
   readonly route = (_req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean => {
     if (url.pathname === '/lti-storage-frame') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(`<!doctype html><html><body data-enabled="${this.enabled}"><script>${FRAME_SCRIPT}</script></body></html>`);
+      res.end(`<!doctype html><html><body data-enabled="${this.enabled}" data-fault="${this.fault}"><script>${FRAME_SCRIPT}</script></body></html>`);
       return true;
     }
     if (url.pathname === '/course') {

@@ -27,6 +27,7 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
   beforeEach(function () {
     if (browserMissing()) this.skip();
     world.platform.storage.enabled = true;
+    world.platform.storage.fault = 'none';
     world.platform.storage.announce = true;
     world.platform.storage.tool!.loginUrl = `${world.toolUrl}/lti/login`;
   });
@@ -91,6 +92,25 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
     await Promise.all([popup.waitForNavigation(), popup.click('#me')]);
     assert.equal(await popup.$eval('#me', (el) => el.getAttribute('data-session')), 'yes');
     await Promise.all([page.close(), popup.close()]);
+  });
+
+  it('ignores answers with another message_id (the new-window page shows after the timeout)', async () => {
+    world.platform.storage.fault = 'wrong-message-id';
+    const page = await openCourse(1);
+    const seen = await waitForFrames(page, ['#blocked', '#launched', 'h1']);
+    assert.deepEqual(seen, ['#blocked']);
+    assert.deepEqual(await storageLog(page), ['lti.put_data']);
+    await page.close();
+  });
+
+  it('a platform that keeps the data but never gives it back: the read-back page says so after its timeout', async () => {
+    world.platform.storage.fault = 'silent-get';
+    const page = await openCourse(1);
+    const seen = await waitForFrames(page, ['#failed', '#launched', 'h1']);
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/storage-get-timeout.png` });
+    assert.deepEqual(seen, ['#failed']);
+    assert.match(await toolFrames(page)[0].$eval('#failed', (el) => el.textContent ?? ''), /no answer within 2 seconds/);
+    await page.close();
   });
 
   it("whenCookiesBlocked: 'new-window' offers the new window at once, without asking the platform", async () => {
