@@ -58,6 +58,8 @@ async function main(): Promise<void> {
       platform = await DevPlatform.start({ toolJwksUrl: `${toolUrl}/lti/jwks` });
       cleanups.push(() => platform!.close());
       await store.registerPlatform(platform.registration());
+      // The course page (/course?n=3) shows the tool in iframes and keeps logins in platform storage.
+      platform.storage.tool = { loginUrl: `${toolUrl}/lti/login`, targetLinkUri: `${toolUrl}/lti/launch` };
       // Its default deployment is not registered: the first launch shows the tool's onboarding.
       const page = await startDevPlatformPage(platform, toolUrl, [platform.deploymentId, 'dev-deployment-2']);
       cleanups.push(() => page.close());
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     if (platform && devPlatformUrl) {
       console.log(`Development platform: ${devPlatformUrl}  ← open this and click "Launch as Instructor"`);
       console.log(`  issuer ${platform.issuer}, client_id ${platform.clientId}, JWKS ${platform.jwksUrl}`);
+      console.log(`  course page with the tool in 3 iframes (LTI platform storage): ${platform.url}/course?n=3`);
     }
   } catch (err) {
     await shutdown();

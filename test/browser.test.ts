@@ -12,7 +12,10 @@ describe('browser: launches in Chromium, default profile (third-party cookies: o
 
   before(async function () {
     const missing = browserMissing();
-    if (missing) this.skip();
+    if (missing) {
+      console.log(`      (${missing})`);
+      this.skip();
+    }
     world = await startWorld();
     browser = await launchChromium(world);
     console.log(`      (${chromiumVersion()}; tool ${world.toolUrl}, platform ${world.platform.browserUrl})`);
@@ -54,6 +57,7 @@ describe('browser: launches in Chromium, default profile (third-party cookies: o
 
   it('five iframes launching at once all launch, each with its own resource link', async () => {
     const page = await browser.newPage();
+    await page.setViewport({ width: 900, height: 1500 });
     await page.goto(`${world.platform.browserUrl}/course?n=5`);
     const seen = await waitForFrames(page, ['#launched', 'h1']);
     const links = await Promise.all(toolFrames(page).map((f) => f.$eval('#launched', (el) => el.getAttribute('data-link')).catch(() => null)));
