@@ -165,7 +165,11 @@ export function toolFrames(page: Page): Frame[] {
   return page.frames().filter((f) => f.name().startsWith('tool-'));
 }
 
-/** Wait until every tool frame shows one of `selectors`; resolves to what each frame shows (selector or 'none'). */
+/**
+ * Wait until every tool frame shows one of `selectors` (an error page is `p.dev`); resolves to what
+ * each frame shows (selector or 'none'). Selectors are specific: a frame being swapped into its
+ * own process can briefly answer with the course page's document.
+ */
 export async function waitForFrames(page: Page, selectors: string[], timeoutMs = 15_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
