@@ -109,7 +109,7 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
     const seen = await waitForFrames(page, ['#failed', '#launched', 'p.dev']);
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/storage-get-timeout.png` });
     assert.deepEqual(seen, ['#failed']);
-    assert.match(await toolFrames(page)[0].$eval('#failed', (el) => el.textContent ?? ''), /no answer within 2 seconds/);
+    assert.match(await toolFrames(page)[0].$eval('#failed', (el) => el.textContent ?? ''), /no answer within 3 seconds/);
     await page.close();
   });
 

@@ -97,9 +97,9 @@ export async function startWorld(): Promise<BrowserWorld> {
       cookie: { sameSite: 'none', secure: true, partitioned: true, httpOnly: true },
     }),
   );
-  app.all('/lti/login', ltiLogin({ store, launchUrl, platformStorage: { timeoutMs: 1500 } }));
-  app.all('/lti/login-new-window', ltiLogin({ store, launchUrl, platformStorage: { timeoutMs: 1500, whenCookiesBlocked: 'new-window' } }));
-  app.post('/lti/launch', ltiLaunch({ store, autoCreateDeployments: true, jwksCache: new JwksCache({ timeoutMs: 2_000 }), platformStorage: { timeoutMs: 1500 } }), (req, res) => {
+  app.all('/lti/login', ltiLogin({ store, launchUrl }));
+  app.all('/lti/login-new-window', ltiLogin({ store, launchUrl, platformStorage: { whenCookiesBlocked: 'new-window' } }));
+  app.post('/lti/launch', ltiLaunch({ store, autoCreateDeployments: true, jwksCache: new JwksCache({ timeoutMs: 2_000 }) }), (req, res) => {
     const { user, resourceLink } = req.lti;
     res.type('html').send(
       `<!doctype html><html><body><h1 id="launched" data-link="${resourceLink?.id ?? ''}">Launched: ${user.name ?? user.id}</h1>` +
