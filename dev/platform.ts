@@ -4,6 +4,7 @@
  * answers like an LMS, with an auto-submitting form_post of a signed id_token.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
@@ -17,6 +18,7 @@ import { PlatformFaults } from './platform-faults';
 import { PlatformNrps, type PlatformMember } from './platform-nrps';
 import { tokenRoute, type SeenAssertion, type TokenMode } from './platform-token';
 import { mountDeepLinkingReturn, type DeepLinkingReturn } from './platform-deep-linking';
+import { mountPlatformStorage, type PlatformStorage } from './platform-storage';
 
 /**
  * A route of a platform feature (token endpoint, AGS, NRPS, deep-linking
@@ -85,6 +87,10 @@ export class DevPlatform {
   readonly accessTokens = new Map<string, { scopes: string[]; expiresAt: number }>();
   /** The deep-linking return endpoint (dev/platform-deep-linking.ts): the responses and content items it verified. */
   deepLinkReturn!: DeepLinkingReturn;
+  /** LTI platform storage (postMessages) and the course page with tool iframes (dev/platform-storage.ts). */
+  storage!: PlatformStorage;
+  /** The https URL of `listenTls()`, for browsers (e.g. https://localhost:1234). */
+  browserUrl = '';
   /** Keys served by the JWKS endpoint; `keys[0]` signs. */
   keys: SigningKey[] = [];
   /** Fault injection for the service routes (AGS, NRPS). */
@@ -106,6 +112,7 @@ export class DevPlatform {
   /** Responses held open on purpose (hang / slow modes); close() destroys them. */
   readonly hanging = new Set<http.ServerResponse>();
   private server?: http.Server;
+  private tlsServer?: https.Server;
   private readonly routes: PlatformRoute[] = [];
 
   private constructor(private readonly options: PlatformOptions) {
@@ -129,6 +136,7 @@ export class DevPlatform {
     platform.keys = [await makeKey()];
     platform.route(tokenRoute(platform));
     platform.deepLinkReturn = mountDeepLinkingReturn(platform);
+    platform.storage = mountPlatformStorage(platform);
     await platform.listen();
     return platform;
   }
@@ -266,11 +274,30 @@ export class DevPlatform {
     return { redirectUri, idToken, state };
   }
 
+  /**
+   * Also serve the same routes over https on loopback, named `hostname` (a
+   * browser test's platform site); resolves to that URL (`browserUrl`).
+   */
+  async listenTls(tls: { key: string | Buffer; cert: string | Buffer }, hostname = 'localhost'): Promise<string> {
+    const server = https.createServer(tls, (req, res) => {
+      this.handle(req, res).catch((err: Error) => {
+        if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(`platform error: ${err.message}`);
+      });
+    });
+    this.tlsServer = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.browserUrl = `https://${hostname}:${(server.address() as AddressInfo).port}`;
+    return this.browserUrl;
+  }
+
   /** Stop the server (hanging JWKS responses included). */
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
     this.faults.releaseHanging();
+    this.tlsServer?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.tlsServer ? this.tlsServer.close(() => resolve()) : resolve()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
   }
@@ -300,7 +327,8 @@ export class DevPlatform {
     if (url.pathname === '/auth') {
       const { redirectUri, idToken, state } = await this.authorize(url.searchParams);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(autoPostForm(redirectUri, { id_token: idToken, state }));
+      // A platform with storage names its storage frame in the launch too (as Canvas does).
+      res.end(autoPostForm(redirectUri, { id_token: idToken, state, ...this.storage.launchFields() }));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });

@@ -44,6 +44,8 @@ export async function startDevelopment(store: KnexStore, toolUrl: string): Promi
   const platform = await startPlatform(toolUrl);
   try {
     mountRegistration(platform); // its "Register tool" button runs Dynamic Registration with the tool
+    // The course page (/course?n=3) shows the tool in iframes and keeps logins in platform storage.
+    platform.storage.tool = { loginUrl: `${toolUrl}/lti/login`, targetLinkUri: `${toolUrl}/lti/launch` };
     await store.registerPlatform(platform.registration());
     // Its default deployment is not registered: the first launch shows the tool's onboarding.
     const page = await startDevPlatformPage(platform, toolUrl, [platform.deploymentId, SECOND_DEPLOYMENT]);

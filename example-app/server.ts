@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     if (dev) {
       console.log(`Development platform: ${dev.pageUrl}  ← open this and click "Launch as Administrator", then the others`);
       console.log(`  issuer ${dev.platform.issuer}, client_id ${dev.platform.clientId}, JWKS ${dev.platform.jwksUrl}`);
+      console.log(`  course page with the tool in 3 iframes (LTI platform storage): ${dev.platform.url}/course?n=3`);
     }
   } catch (err) {
     await shutdown();

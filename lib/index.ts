@@ -30,6 +30,7 @@ export {
 } from './launch/claims';
 export type { LoginRecord, PendingLogin } from './launch/login-state';
 export type { LoginCookieOptions } from './launch/login-cookie';
+export type { PlatformStorageOptions } from './launch/platform-storage/storage';
 export { JwksCache, defaultJwksCache, type JwksCacheOptions, type SigningKeySource } from './launch/jwks-cache';
 export { ltiErrorHandler, escapeHtml, renderErrorPage, type LtiErrorHandlerOptions } from './http/error-handler';
 export type { ErrorPageOptions } from './http/error-pages';

@@ -24,6 +24,7 @@ import type { LtiStore } from '../stores/store';
 import { validateLtiClaims } from './validate-claims';
 import { verifyIdToken } from './verify-id-token';
 import { logRefusal, type LtiLogger, type RefusalContext } from '../logger';
+import { resumeLaunch, storageSettings, type PlatformStorageOptions } from './platform-storage/storage';
 
 /** Options of {@link ltiLaunch}. */
 export interface LtiLaunchOptions {
@@ -68,6 +69,13 @@ export interface LtiLaunchOptions {
   logger?: LtiLogger;
   /** The `loginCookie` option given to `ltiLogin()`, if any: the launch reads and clears that cookie. */
   loginCookie?: LoginCookieOptions;
+  /**
+   * LTI platform storage (on by default): when the per-login cookie did not
+   * come and the launch carries `lti_storage_target`, answer with a page that
+   * reads the login's binding secret back from the platform (`lti.get_data`)
+   * and posts the launch again with it (same origin only). `false` turns it off.
+   */
+  platformStorage?: boolean | PlatformStorageOptions;
 }
 
 const SEC = '1EdTech Security Framework 1.0';
@@ -99,6 +107,7 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     trustedAudiences: new Set(options.trustedAudiences ?? []),
     allowAnonymous: options.allowAnonymousLaunches ?? false,
   };
+  const storage = storageSettings(options.platformStorage);
 
   /**
    * Take the login of `state` bound to this browser's per-login cookie (single
@@ -134,7 +143,13 @@ export function ltiLaunch(options: LtiLaunchOptions): RequestHandler {
     const state = readParam(params, 'state', true, 256);
 
     requireSession(req);
-    const pending = await takeLogin(req, res, state);
+    let pending = await takeLogin(req, res, state);
+    if (!pending && storage) {
+      const take = (binding: string) => storeCall(() => store.takeLogin(state, bindingHash(binding)));
+      const resumed = await resumeLaunch(req, res, { params, state, idToken, store, timeoutMs: storage.timeoutMs, take });
+      if (resumed === 'answered') return false;
+      pending = resumed;
+    }
     if (!pending) throw new StateNotFoundError();
     seen.issuer = pending.issuer;
     seen.clientId = pending.clientId;

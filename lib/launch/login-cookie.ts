@@ -88,6 +88,12 @@ export class LoginCookie {
     res.cookie(this.prefix + state, value, this.attributes(req, maxAgeMs));
   }
 
+  /** The cookie's SameSite, Secure and Partitioned as `document.cookie` attributes (the storage page's probe uses them). */
+  scriptAttributes(req: Request): string {
+    const { sameSite, secure, partitioned } = resolve(req, this.options);
+    return `${sameSite ? `; SameSite=${sameSite}` : ''}${secure ? '; Secure' : ''}${partitioned ? '; Partitioned' : ''}`;
+  }
+
   /** Max-Age=0 with the same name, path and attributes, so the browser drops it. */
   clear(req: Request, res: Response, state: string): void {
     res.cookie(this.prefix + state, '', this.attributes(req, 0));

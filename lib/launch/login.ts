@@ -11,6 +11,7 @@ import type { LtiStore } from '../stores/store';
 import { checkTargetLinkUri, normalizeOrigins } from './target-link-uri';
 import { checkSessionCookie } from './cookie-check';
 import { logRefusal, type LtiLogger } from '../logger';
+import { answerLogin, storageSettings, storageTarget, type PlatformStorageOptions } from './platform-storage/storage';
 
 /** How much longer the per-login cookie lives than its row. */
 const COOKIE_GRACE_MS = 60_000;
@@ -49,6 +50,13 @@ export interface LtiLoginOptions {
    * except that the cookie warning goes to the console.
    */
   logger?: LtiLogger;
+  /**
+   * LTI platform storage (on by default): when the login carries
+   * `lti_storage_target`, answer with a page that also keeps the login's
+   * binding secret in the platform (`lti.put_data`), so the launch works where
+   * the browser drops the per-login cookie. `false` turns it off.
+   */
+  platformStorage?: boolean | PlatformStorageOptions;
 }
 
 /**
@@ -68,6 +76,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
   const cookie = new LoginCookie(launchUrl, options.loginCookie);
   const parseBody = formBodyParser(options.maxBodyBytes ?? 16_384);
   let cookieChecked = false;
+  const storage = storageSettings(options.platformStorage);
 
   async function login(req: Request, res: Response): Promise<void> {
     if (req.method === 'POST') await parseBody(req, res);
@@ -88,6 +97,7 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     }
     const deploymentId = ltiDeploymentId ?? canvasDeploymentId;
     checkTargetLinkUri(targetLinkUri, allowed);
+    const target = storage && storageTarget(params);
 
     const found = await storeCall(() => store.findRegistrations(issuer, clientId));
     if (found.length === 0) throw new RegistrationNotFoundError(issuer, clientId);
@@ -130,6 +140,10 @@ export function ltiLogin(options: LtiLoginOptions): RequestHandler {
     query.set('nonce', nonce);
     // Echoed unaltered, even when present and empty (LTI Core §4.1.1).
     if (messageHint !== undefined) query.set('lti_message_hint', messageHint);
+    if (storage && target) {
+      const cookieAttributes = cookie.scriptAttributes(req);
+      return answerLogin(req, res, { params, target, authUrl: auth.toString(), state, binding, settings: storage, cookieAttributes });
+    }
     res.set('Cache-Control', 'no-store');
     res.redirect(302, auth.toString());
   }
