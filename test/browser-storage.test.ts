@@ -58,7 +58,7 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
 
   it('storage on: three iframes launch through lti.put_data / lti.get_data; a later page has no session', async () => {
     const page = await openCourse(3);
-    const seen = await waitForFrames(page, ['#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#launched', 'p.code']);
     const log = await storageLog(page);
     console.log(`      (3 iframes: ${count(seen, '#launched')} launched; ${count(log, 'lti.put_data')} put_data, ${count(log, 'lti.get_data')} get_data)`);
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/storage-on.png`, fullPage: true });
@@ -75,7 +75,7 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
   it('storage off: the frame shows the new-window page, and the new window launches first-party and keeps its session', async () => {
     world.platform.storage.enabled = false;
     const page = await openCourse(1);
-    const seen = await waitForFrames(page, ['#blocked', '#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#blocked', '#launched', 'p.code']);
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/storage-off.png`, fullPage: true });
     assert.deepEqual(seen, ['#blocked']);
     const frame = toolFrames(page)[0];
@@ -97,7 +97,7 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
   it('ignores answers with another message_id (the new-window page shows after the timeout)', async () => {
     world.platform.storage.fault = 'wrong-message-id';
     const page = await openCourse(1);
-    const seen = await waitForFrames(page, ['#blocked', '#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#blocked', '#launched', 'p.code']);
     assert.deepEqual(seen, ['#blocked']);
     assert.deepEqual(await storageLog(page), ['lti.put_data']);
     await page.close();
@@ -106,7 +106,7 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
   it('a platform that keeps the data but never gives it back: the read-back page says so after its timeout', async () => {
     world.platform.storage.fault = 'silent-get';
     const page = await openCourse(1);
-    const seen = await waitForFrames(page, ['#failed', '#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#failed', '#launched', 'p.code']);
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/storage-get-timeout.png` });
     assert.deepEqual(seen, ['#failed']);
     assert.match(await toolFrames(page)[0].$eval('#failed', (el) => el.textContent ?? ''), /no answer within 3 seconds/);
@@ -116,7 +116,7 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
   it("whenCookiesBlocked: 'new-window' offers the new window at once, without asking the platform", async () => {
     world.platform.storage.tool!.loginUrl = `${world.toolUrl}/lti/login-new-window`;
     const page = await openCourse(1);
-    const seen = await waitForFrames(page, ['#blocked', '#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#blocked', '#launched', 'p.code']);
     assert.deepEqual(seen, ['#blocked']);
     assert.deepEqual(await storageLog(page), []);
     await page.close();
@@ -125,9 +125,9 @@ describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s 
   it('platform without storage (no lti_storage_target): the launch is refused with the state_not_found page', async () => {
     world.platform.storage.announce = false;
     const page = await openCourse(1);
-    const seen = await waitForFrames(page, ['#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#launched', 'p.code']);
     const frame = toolFrames(page)[0];
-    assert.deepEqual(seen, ['p.dev']);
+    assert.deepEqual(seen, ['p.code']);
     assert.match(await frame.content(), /state_not_found/);
     await page.close();
   });

@@ -44,7 +44,7 @@ describe('browser: launches in Chromium, default profile (third-party cookies: o
   it('a normal launch in the platform\'s iframe shows the tool, and the next page keeps the session (CHIPS)', async () => {
     const page = await browser.newPage();
     await page.goto(`${world.platform.browserUrl}/course?n=1`);
-    const seen = await waitForFrames(page, ['#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#launched', 'p.code']);
     const frame = toolFrames(page)[0];
     assert.deepEqual(seen, ['#launched'], await frame.content());
     assert.match(await frame.$eval('#launched', (el) => el.textContent ?? ''), /Launched: Ada Instructor|Launched: /);
@@ -59,7 +59,7 @@ describe('browser: launches in Chromium, default profile (third-party cookies: o
     const page = await browser.newPage();
     await page.setViewport({ width: 900, height: 1500 });
     await page.goto(`${world.platform.browserUrl}/course?n=5`);
-    const seen = await waitForFrames(page, ['#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#launched', 'p.code']);
     const links = await Promise.all(toolFrames(page).map((f) => f.$eval('#launched', (el) => el.getAttribute('data-link')).catch(() => null)));
     console.log(`      (5 iframes: ${seen.filter((s) => s === '#launched').length} launched)`);
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/browser-five.png`, fullPage: true });
@@ -72,7 +72,7 @@ describe('browser: launches in Chromium, default profile (third-party cookies: o
     world.platform.storage.announce = true;
     const page = await browser.newPage();
     await page.goto(`${world.platform.browserUrl}/course?n=5`);
-    const seen = await waitForFrames(page, ['#launched', 'p.dev']);
+    const seen = await waitForFrames(page, ['#launched', 'p.code']);
     const log = await storageLog(page);
     console.log(`      (5 iframes: ${seen.filter((s) => s === '#launched').length} launched; storage frame got ${log.filter((s) => s === 'lti.put_data').length} put_data, ${log.filter((s) => s === 'lti.get_data').length} get_data)`);
     assert.deepEqual(seen, Array(5).fill('#launched'));

@@ -166,7 +166,7 @@ export function toolFrames(page: Page): Frame[] {
 }
 
 /**
- * Wait until every tool frame shows one of `selectors` (an error page is `p.dev`); resolves to what
+ * Wait until every tool frame shows one of `selectors` (an error page is `p.code`); resolves to what
  * each frame shows (selector or 'none'). Selectors are specific: a frame being swapped into its
  * own process can briefly answer with the course page's document.
  */
