@@ -50,6 +50,18 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A free loopback port outside the kernel's ephemeral range, as `npm start`'s default 3001 is. */
+async function freePortBelowEphemeral(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 describe('example app start-up (npm start)', function () {
   this.timeout(60_000);
 
@@ -110,7 +122,8 @@ describe('example app start-up (npm start)', function () {
       await db.raw('truncate lti_logins, lti_deployments, lti_registrations, session');
       const store = createKnexStore(db, { keySecret: TEST_KEY_SECRET, cacheTtlMs: 0 });
       const starts: Array<{ jwks: string; id: string }> = [];
-      const platformPort = await closedPort(); // free now; each start listens there
+      // Below Linux's ephemeral range (32768+), so no outgoing connection takes it between the two starts.
+      const platformPort = await freePortBelowEphemeral();
       for (let run = 0; run < 2; run++) {
         const child = startServer({ PORT: '0', DEV_PLATFORM_PORT: String(platformPort) });
         try {
