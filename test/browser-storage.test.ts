@@ -7,7 +7,7 @@ const SHOTS = process.env.BROWSER_SCREENSHOTS;
 const count = (list: string[], item: string) => list.filter((s) => s === item).length;
 
 describe('browser: Chromium blocking all the tool\'s cookies in the platform\'s frames (partitioned ones too)', function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
   let world: BrowserWorld;
   let browser: Browser;
 

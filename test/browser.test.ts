@@ -6,7 +6,7 @@ import { browserMissing, chromiumVersion, launchChromium, startWorld, storageLog
 const SHOTS = process.env.BROWSER_SCREENSHOTS; // a directory, e.g. /tmp: screenshots of each course page
 
 describe('browser: launches in Chromium, default profile (third-party cookies: only partitioned ones)', function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
   let world: BrowserWorld;
   let browser: Browser;
 

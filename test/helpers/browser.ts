@@ -168,9 +168,10 @@ export function toolFrames(page: Page): Frame[] {
 /**
  * Wait until every tool frame shows one of `selectors` (an error page is `p.code`); resolves to what
  * each frame shows (selector or 'none'). Selectors are specific: a frame being swapped into its
- * own process can briefly answer with the course page's document.
+ * own process can briefly answer with the course page's document. The deadline is generous: on a
+ * loaded machine five iframes' launches once took over 15 s; the wait ends as soon as all are done.
  */
-export async function waitForFrames(page: Page, selectors: string[], timeoutMs = 15_000): Promise<string[]> {
+export async function waitForFrames(page: Page, selectors: string[], timeoutMs = 40_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const seen = await Promise.all(
