@@ -42,6 +42,7 @@ export {
   type RegisterPlatformInput,
 } from './stores/knex';
 export { migrationsDirectory } from './stores/migrations';
+export { PreparedStatementPool, type PreparedStatementPoolOptions } from './stores/prepared-pool';
 export type { ToolKeySource, ToolSigningKey } from './keys/tool-key-source';
 export type { ToolJwks, ToolKeyOptions, ToolKeyRotation, ToolKeyStore, ToolPublicJwk } from './keys/knex-tool-keys';
 export { ltiJwks, type LtiJwksOptions } from './keys/jwks-route';
