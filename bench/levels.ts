@@ -38,7 +38,7 @@ export interface LevelResult {
   /** Time the tool's threads spent runnable but waiting for a core (schedstat), per launch. */
   toolWaitMs?: number;
   driverCpuMs: number;
-  /** On-CPU time of every postgres process (schedstat), per launch; embedded server only. */
+  /** On-CPU time of the PostgreSQL server's processes (schedstat), per launch; embedded server only. */
   dbCpuMs?: number;
   dbWaitMs?: number;
   /** Busy time of all cores (/proc/stat), every process, per launch. */
@@ -101,13 +101,13 @@ async function drive(users: Browser[], tool: ToolInfo, maxLaunches: number, maxM
   return { latencies, errors, firstErrors, ms: performance.now() - t0 };
 }
 
-async function counters(proc: ToolProcess, platform: DevPlatform, embedded: boolean): Promise<Counters> {
+async function counters(proc: ToolProcess, platform: DevPlatform, postmaster: number | undefined): Promise<Counters> {
   const child = await proc.stats();
   const cpu = process.cpuUsage();
   return {
     child,
     toolSched: processSched(proc.pid),
-    dbSched: embedded ? postgresSched() : undefined,
+    dbSched: postgresSched(postmaster),
     machine: machineCpu(),
     driverCpuUs: cpu.user + cpu.system,
     jwks: platform.jwksRequests,
@@ -127,12 +127,12 @@ function failIfErrors(name: string, what: string, run: { errors: number; firstEr
   if (run.errors > 0) throw new Error(`${name}: ${run.errors} launches failed during ${what}:\n  ${run.firstErrors.join('\n  ')}`);
 }
 
-async function runLevel(
+export async function runLevel(
   proc: ToolProcess,
   platform: DevPlatform,
   base: PlatformInput,
   concurrency: number,
-  embedded: boolean,
+  postmaster: number | undefined,
   hooks: { beforeMeasure?: () => Promise<void>; afterMeasure?: () => Promise<void> } = {},
 ): Promise<LevelResult> {
   const users = browsers(base, concurrency);
@@ -142,9 +142,9 @@ async function runLevel(
       failIfErrors(proc.name, `warm-up at concurrency ${concurrency}`, warm);
     }
     await hooks.beforeMeasure?.();
-    const before = await counters(proc, platform, embedded);
+    const before = await counters(proc, platform, postmaster);
     const run = await drive(users, proc.tool, options.launches, options.seconds * 1000);
-    const after = await counters(proc, platform, embedded);
+    const after = await counters(proc, platform, postmaster);
     await hooks.afterMeasure?.();
 
     const n = run.latencies.length;
@@ -181,7 +181,7 @@ async function runLevel(
 const PREWARM_CHUNK = 2000;
 
 /** The pre-warm, in chunks, reading the tool's CPU per launch after each (to see it settle). */
-async function prewarm(proc: ToolProcess, base: PlatformInput): Promise<number[]> {
+export async function prewarm(proc: ToolProcess, base: PlatformInput): Promise<number[]> {
   const perChunk: number[] = [];
   const users = browsers(base, 8);
   try {
@@ -208,7 +208,7 @@ export async function measureTool(
   proc: ToolProcess,
   platform: DevPlatform,
   input: PlatformInput,
-  embedded: boolean,
+  postmaster: number | undefined,
   profileFile?: string,
 ): Promise<ToolRun> {
   const jwksStart = platform.jwksRequests;
@@ -218,7 +218,7 @@ export async function measureTool(
     process.stderr.write(`  ${proc.name}: concurrency ${concurrency}…`);
     const first = i === 0;
     const last = i === options.concurrency.length - 1;
-    const result = await runLevel(proc, platform, input, concurrency, embedded, {
+    const result = await runLevel(proc, platform, input, concurrency, postmaster, {
       beforeMeasure: profileFile && first ? async () => void (await proc.call({ type: 'profile-start' })) : undefined,
       afterMeasure: profileFile && last ? async () => void (await proc.call({ type: 'profile-stop', file: profileFile })) : undefined,
     });

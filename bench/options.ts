@@ -33,6 +33,8 @@ export const options = {
   /** Another app file in place of bench/app-express-lti.ts (to measure a change to a copy of lib/). */
   app: process.env.BENCH_APP ? path.resolve(process.env.BENCH_APP) : path.join(__dirname, 'app-express-lti.ts'),
   verbose: process.env.BENCH_VERBOSE === '1',
+  /** express-lti and the floor connect over a Unix socket (embedded server only). */
+  socket: process.env.BENCH_SOCKET === '1',
 };
 
 /** The whole run stops by itself, even if something hangs. */

@@ -19,7 +19,7 @@ import { killAll, startTool } from './processes';
 import { formatProfileSummary, summariseProfile } from './profile-summary';
 import { HARD_LIMIT_MS, ROOT, options } from './options';
 import { printRatios, printRun, printTargets } from './report';
-import { busyShare, machineCpu } from './schedstat';
+import { busyShare, machineCpu, postmasterPid } from './schedstat';
 
 async function main(): Promise<number> {
   const started = Date.now();
@@ -34,17 +34,19 @@ async function main(): Promise<number> {
   let platform: DevPlatform | undefined;
   try {
     process.stderr.write('Starting PostgreSQL and the platform…\n');
-    database = await startDatabase({ fast: true });
+    database = await startDatabase({ fast: true, unixSocket: options.socket });
+    if (options.socket && !database.socketUrl) throw new Error('BENCH_SOCKET=1 needs the embedded server (no DATABASE_URL)');
     platform = await DevPlatform.start({ name: 'Bench platform', personaFor: benchPersona });
     const input: PlatformInput = { issuer: platform.issuer, clientId: platform.clientId, deploymentId: platform.deploymentId };
-    const config = { databaseUrl: database.url, platform: { ...platform.registration(), deploymentId: platform.deploymentId } };
+    const config = { databaseUrl: database.socketUrl ?? database.url, platform: { ...platform.registration(), deploymentId: platform.deploymentId } };
     const embedded = database.embedded;
+    const postmaster = postmasterPid(database.dir);
 
     /** Start a tool, measure it, stop it (even when the measurement fails). */
     const measure = async (label: string, name: string, file: string, profileFile?: string, databaseUrl = config.databaseUrl): Promise<ToolRun> => {
       const proc = await startTool(name, file, { ...config, databaseUrl });
       try {
-        return await measureTool(label, proc, platform!, input, embedded, profileFile);
+        return await measureTool(label, proc, platform!, input, postmaster, profileFile);
       } finally {
         await proc.stop();
       }
@@ -77,7 +79,7 @@ async function main(): Promise<number> {
     console.log(`express-lti launch benchmark — ${new Date().toISOString()}`);
     console.log(
       `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ` +
-        `PostgreSQL ${embedded ? 'embedded (fsync off)' : 'from DATABASE_URL'}, everything on 127.0.0.1`,
+        `PostgreSQL ${embedded ? 'embedded (fsync off)' : 'from DATABASE_URL'}, HTTP on 127.0.0.1, SQL over ${options.socket ? 'a Unix socket' : 'TCP on 127.0.0.1'}`,
     );
     if (background !== undefined) {
       const note = background > 0.1 ? ' — WARNING: the machine was busy with other work; the figures are skewed' : '';

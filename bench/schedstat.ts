@@ -45,13 +45,20 @@ export function processSched(pid: number): SchedMap | undefined {
   return map;
 }
 
-/** Pids of every live `postgres` process (the server and its backends). */
-function postgresPids(): number[] {
-  const pids: number[] = [];
+/**
+ * Pids of one PostgreSQL server: its postmaster (the first line of
+ * data/postmaster.pid) and the postmaster's children (backends and background
+ * workers). Other servers on the machine (other test runs) are not counted.
+ */
+function serverPids(postmaster: number): number[] {
+  const pids: number[] = [postmaster];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // After "(comm)": state, then ppid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === postmaster) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -59,11 +66,21 @@ function postgresPids(): number[] {
   return pids;
 }
 
-/** Scheduler time of every live `postgres` process, by pid (each is single-threaded). */
-export function postgresSched(): SchedMap | undefined {
-  if (process.platform !== 'linux') return undefined;
+/** The postmaster's pid of the embedded server whose folder is `dir`. */
+export function postmasterPid(dir: string | undefined): number | undefined {
+  if (!dir) return undefined;
+  try {
+    return Number(fs.readFileSync(`${dir}/data/postmaster.pid`, 'utf8').split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Scheduler time of every process of one PostgreSQL server, by pid (each is single-threaded). */
+export function postgresSched(postmaster: number | undefined): SchedMap | undefined {
+  if (process.platform !== 'linux' || postmaster === undefined) return undefined;
   const map: SchedMap = new Map();
-  for (const pid of postgresPids()) {
+  for (const pid of serverPids(postmaster)) {
     const s = readSched(`/proc/${pid}/schedstat`);
     if (s) map.set(pid, s);
   }
