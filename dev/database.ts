@@ -206,7 +206,7 @@ async function startEmbedded(options: { log?: (line: string) => void; fast?: boo
     let stopped = false;
     return {
       url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-      socketUrl: options.unixSocket ? `postgres://postgres:postgres@/postgres?host=${encodeURIComponent(socketDir)}&port=${port}` : undefined,
+      socketUrl: options.unixSocket ? `postgres://postgres:postgres@${encodeURIComponent(socketDir)}:${port}/postgres` : undefined,
       embedded: true,
       dir,
       async stop() {
