@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   // The session store's fixed statements as named prepared statements (README, Performance).
   const pool = new PreparedStatementPool({ connectionString: config.databaseUrl, ...(poolMax ? { max: poolMax } : {}) });
   const PgStore = pgSession(session);
-  const sessionStore = new PgStore({ pool });
+  // BENCH_DISABLE_TOUCH=1: no expiry refresh for returning browsers (README, Performance).
+  const sessionStore = new PgStore({ pool, disableTouch: process.env.BENCH_DISABLE_TOUCH === '1' });
 
   const app = express();
   app.use(
