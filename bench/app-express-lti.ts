@@ -1,7 +1,7 @@
 /**
  * The benchmark's express-lti tool, run as its own process by bench/run.ts: a
  * minimal app that mounts the middlewares as a user would (express-session on
- * connect-pg-simple and a pg Pool, the knex store, ltiLogin, ltiLaunch with
+ * connect-pg-simple and a PreparedStatementPool, the knex store, ltiLogin, ltiLaunch with
  * autoCreateDeployments, and a launched page showing the user's name).
  */
 import http from 'node:http';
@@ -11,7 +11,7 @@ import express, { type RequestHandler } from 'express';
 import session from 'express-session';
 import pgSession from 'connect-pg-simple';
 import knex from 'knex';
-import { createKnexStore, escapeHtml, ltiErrorHandler, ltiLaunch, ltiLogin } from '../lib';
+import { PreparedStatementPool, createKnexStore, escapeHtml, ltiErrorHandler, ltiLaunch, ltiLogin } from '../lib';
 import { fail, readConfig, send, serveParent } from './child';
 import { countSqlStatements } from './sql-counter';
 
@@ -34,12 +34,16 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const launchUrl = `${base}/lti/launch`;
 
-  const db = knex({ client: 'pg', connection: config.databaseUrl });
+  // BENCH_POOL_MAX: both pools' size (default: knex's 2–10, pg's 10).
+  const poolMax = Number(process.env.BENCH_POOL_MAX) || undefined;
+  const db = knex({ client: 'pg', connection: config.databaseUrl, ...(poolMax ? { pool: { min: Math.min(2, poolMax), max: poolMax } } : {}) });
   const store = createKnexStore(db);
   await store.registerPlatform(config.platform);
-  const pool = new pg.Pool({ connectionString: config.databaseUrl });
+  // The session store's fixed statements as named prepared statements (README, Performance).
+  const pool = new PreparedStatementPool({ connectionString: config.databaseUrl, ...(poolMax ? { max: poolMax } : {}) });
   const PgStore = pgSession(session);
-  const sessionStore = new PgStore({ pool });
+  // BENCH_DISABLE_TOUCH=1: no expiry refresh for returning browsers (README, Performance).
+  const sessionStore = new PgStore({ pool, disableTouch: process.env.BENCH_DISABLE_TOUCH === '1' });
 
   const app = express();
   app.use(

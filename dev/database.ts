@@ -19,6 +19,8 @@ export interface Database {
   embedded: boolean;
   /** The embedded server's folder (data/ inside), when embedded. */
   dir?: string;
+  /** The same server over a Unix socket, when started with `unixSocket: true`. */
+  socketUrl?: string;
   /** Stop the server (if embedded) and remove its data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -132,7 +134,7 @@ function freePort(): Promise<number> {
 }
 
 /** Start PostgreSQL (or use DATABASE_URL) and apply the migrations. */
-export async function startDatabase(options: { log?: (line: string) => void; fast?: boolean } = {}): Promise<Database> {
+export async function startDatabase(options: { log?: (line: string) => void; fast?: boolean; unixSocket?: boolean } = {}): Promise<Database> {
   const database = process.env.DATABASE_URL
     ? { url: process.env.DATABASE_URL, embedded: false, stop: async () => undefined }
     : await startEmbedded(options);
@@ -154,7 +156,7 @@ async function migrate(url: string): Promise<void> {
   }
 }
 
-async function startEmbedded(options: { log?: (line: string) => void; fast?: boolean }): Promise<Database> {
+async function startEmbedded(options: { log?: (line: string) => void; fast?: boolean; unixSocket?: boolean }): Promise<Database> {
   await removeStaleServers();
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const logs: string[] = [];
@@ -170,6 +172,11 @@ async function startEmbedded(options: { log?: (line: string) => void; fast?: boo
     fs.chmodSync(dir, 0o755); // the postgres user must reach data/
     fs.writeFileSync(path.join(dir, 'owner.pid'), `${process.pid}\n`);
     const port = await freePort();
+    const socketDir = path.join(dir, 'socket');
+    if (options.unixSocket) {
+      fs.mkdirSync(socketDir);
+      fs.chmodSync(socketDir, 0o777); // the postgres user creates its socket here
+    }
     const server = new EmbeddedPostgres({
       databaseDir: path.join(dir, 'data'),
       port,
@@ -181,7 +188,7 @@ async function startEmbedded(options: { log?: (line: string) => void; fast?: boo
       onError: onLog,
       postgresFlags: [
         '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=',
+        '-c', `unix_socket_directories=${options.unixSocket ? socketDir : ''}`,
         '-c', 'max_connections=200',
         ...(options.fast === false ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       ],
@@ -199,6 +206,7 @@ async function startEmbedded(options: { log?: (line: string) => void; fast?: boo
     let stopped = false;
     return {
       url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+      socketUrl: options.unixSocket ? `postgres://postgres:postgres@${encodeURIComponent(socketDir)}:${port}/postgres` : undefined,
       embedded: true,
       dir,
       async stop() {

@@ -45,6 +45,7 @@ export {
   type RegisterPlatformInput,
 } from './stores/knex';
 export { migrationsDirectory } from './stores/migrations';
+export { PreparedStatementPool, type PreparedStatementPoolOptions } from './stores/prepared-pool';
 
 // ---- Dynamic Registration (LTI DR 1.0) -------------------------------------
 export { ltiDynamicRegistration, type LtiDynamicRegistrationOptions } from './registration/handler';

@@ -20,10 +20,54 @@ export function saveSession(session: LtiSession): Promise<void> {
   });
 }
 
-/** Give the browser a new session id (against session fixation), keeping `keep` on it. */
+/** The values of the request's cookies, raw and percent-decoded (as express-session reads them). */
+function cookieValues(req: Request): string[] {
+  const header = req.headers.cookie;
+  if (!header) return [];
+  const values = [header];
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    let value = pair.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      values.push(decodeURIComponent(value));
+    } catch {
+      values.push(value);
+    }
+  }
+  return values;
+}
+
+/**
+ * Whether the request's session may have a row in the store: its id came from
+ * the browser (any cookie holds it), or the app put something in it before the
+ * launch (and may have saved it). Otherwise express-session generated it during
+ * this request, the id never left the server, and there is no row to delete.
+ */
+function mayBeStored(req: Request, session: LtiSession): boolean {
+  const id = req.sessionID;
+  if (typeof id !== 'string' || id === '') return true;
+  if (Object.keys(session).some((key) => key !== 'cookie')) return true;
+  return cookieValues(req).some((value) => value.includes(id));
+}
+
+/**
+ * Give the browser a new session id (against session fixation), keeping `keep` on it.
+ * A session that was generated during this request and holds nothing is replaced
+ * without the store's destroy (express-session's regenerate() would send a DELETE
+ * for a row that cannot exist: one statement fewer per fresh-browser launch).
+ */
 export function regenerateSession(req: Request, keep: Partial<SessionData>): Promise<LtiSession> {
+  const session = requireSession(req);
+  const store = req.sessionStore as (typeof req.sessionStore & { generate?: (req: Request) => void }) | undefined;
+  if (typeof store?.generate === 'function' && !mayBeStored(req, session)) {
+    store.generate(req);
+    Object.assign(req.session, keep);
+    return Promise.resolve(req.session);
+  }
   return new Promise((resolve, reject) => {
-    requireSession(req).regenerate((err?: unknown) => {
+    session.regenerate((err?: unknown) => {
       if (err) return reject(new SessionUnavailableError({ cause: err }));
       Object.assign(req.session, keep);
       resolve(req.session);

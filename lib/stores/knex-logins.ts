@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { LoginRecord, PendingLogin } from '../launch/login-state';
+import { preparedQuery, type PreparedStatement } from './pg-prepared';
 
 export const LOGINS_TABLE = 'lti_logins';
 
@@ -13,31 +14,41 @@ interface TakenRow {
   client_id: string;
 }
 
+// Fixed texts, sent as named prepared statements (the two statements of every launch).
+const INSERT_LOGIN: PreparedStatement = {
+  name: 'express_lti_save_login_v1',
+  text: `insert into ${LOGINS_TABLE} (state, binding_hash, registration_id, nonce, deployment_id, target_link_uri, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7)`,
+};
+// One statement: of concurrent takes one deletes the row, the others see none.
+// The join reads the registration's issuer and client id in the same round trip.
+const TAKE_LOGIN: PreparedStatement = {
+  name: 'express_lti_take_login_v1',
+  text: `with taken as (
+           delete from ${LOGINS_TABLE} where state = $1 and binding_hash = $2
+           returning registration_id, nonce, deployment_id, target_link_uri, expires_at)
+         select taken.registration_id, taken.nonce, taken.deployment_id, taken.target_link_uri, taken.expires_at,
+                r.issuer, r.client_id
+           from taken join lti_registrations r on r.id = taken.registration_id`,
+};
+
 /** The pending-login calls of the knex store: one INSERT at login, one DELETE at launch. */
 export function knexLogins(db: Knex) {
   return {
     async saveLogin(login: LoginRecord): Promise<void> {
-      await db(LOGINS_TABLE).insert({
-        state: login.state,
-        binding_hash: login.bindingHash,
-        registration_id: login.registrationId,
-        nonce: login.nonce,
-        deployment_id: login.deploymentId ?? null,
-        target_link_uri: login.targetLinkUri,
-        expires_at: new Date(login.expiresAt),
-      });
+      await preparedQuery(db, INSERT_LOGIN, [
+        login.state,
+        login.bindingHash,
+        login.registrationId,
+        login.nonce,
+        login.deploymentId ?? null,
+        login.targetLinkUri,
+        new Date(login.expiresAt),
+      ]);
     },
 
     async takeLogin(state: string, bindingHash: string): Promise<PendingLogin | undefined> {
-      // One statement: of concurrent takes one deletes the row, the others see none.
-      // The join reads the registration's issuer and client id in the same round trip.
-      const result = await db.raw<{ rows: TakenRow[] }>(
-        `with taken as (delete from ${LOGINS_TABLE} where state = ? and binding_hash = ? returning *)
-         select taken.registration_id, taken.nonce, taken.deployment_id, taken.target_link_uri, taken.expires_at,
-                r.issuer, r.client_id
-           from taken join lti_registrations r on r.id = taken.registration_id`,
-        [state, bindingHash],
-      );
+      const result = await preparedQuery<TakenRow>(db, TAKE_LOGIN, [state, bindingHash]);
       const row = result.rows[0];
       if (!row) return undefined;
       return {
