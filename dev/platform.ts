@@ -7,12 +7,14 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
-import { CLAIM, type DeepLinkingSettingsClaim } from '../lib/launch/claims';
+import { SignJWT, type KeyLike } from 'jose';
+import type { DeepLinkingSettingsClaim } from '../lib/launch/claims';
 import { COURSE, PERSONAS, type Persona } from './personas';
+import { launchClaims, type LaunchClaimsInput } from './launch-claims';
+import { makeKey, serveJwks, type SigningKey } from './platform-jwks';
 import { autoPostForm } from './auto-post-form';
 import type { RegisterPlatformInput } from '../lib/stores/knex';
-import { MOVED_JWKS_PATH, isAbusiveJwksMode, serveAbusiveJwks, type AbusiveJwksMode } from './jwks-abuse';
+import { MOVED_JWKS_PATH, type AbusiveJwksMode } from './jwks-abuse';
 import { PlatformAgs } from './platform-ags';
 import { PlatformFaults } from './platform-faults';
 import { PlatformNrps, type PlatformMember } from './platform-nrps';
@@ -34,17 +36,6 @@ export { autoPostForm, parseAutoPostForm } from './auto-post-form';
 export type JwksMode = 'ok' | 'error' | 'junk' | 'empty' | 'hang' | AbusiveJwksMode;
 
 
-interface SigningKey {
-  kid: string;
-  privateKey: KeyLike;
-  publicJwk: JWK;
-}
-
-async function makeKey(): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-  const kid = randomUUID();
-  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
-}
 
 /** What the platform's lti_message_hint carries from its launch page to its auth endpoint. */
 export interface MessageHint {
@@ -201,53 +192,8 @@ export class DevPlatform {
   }
 
   /** A complete, valid LtiResourceLinkRequest payload; `overrides` replace or (undefined) remove claims. */
-  launchClaims(input: {
-    nonce: string;
-    targetLinkUri: string;
-    persona?: Persona;
-    hint?: MessageHint;
-    overrides?: Record<string, unknown>;
-  }): Record<string, unknown> {
-    const persona = input.persona ?? PERSONAS.instructor;
-    const now = Math.floor(Date.now() / 1000);
-    const messageType = input.hint?.messageType ?? 'LtiResourceLinkRequest';
-    const claims: Record<string, unknown> = {
-      iss: this.issuer,
-      aud: this.clientId,
-      sub: persona.sub,
-      iat: now,
-      exp: now + 300,
-      nonce: input.nonce,
-      name: persona.name,
-      email: persona.email,
-      [CLAIM.version]: '1.3.0',
-      [CLAIM.messageType]: messageType,
-      [CLAIM.deploymentId]: input.hint?.deploymentId ?? this.deploymentId,
-      [CLAIM.targetLinkUri]: input.targetLinkUri,
-      [CLAIM.roles]: persona.roles,
-      [CLAIM.context]: COURSE,
-      [CLAIM.toolPlatform]: { guid: 'dev-platform', name: this.name, product_family_code: 'express-lti-dev' },
-      [CLAIM.launchPresentation]: { document_target: 'iframe', return_url: `${this.url}/` },
-      [CLAIM.custom]: { greeting: 'hello' },
-    };
-    if (messageType === 'LtiResourceLinkRequest') {
-      claims[CLAIM.resourceLink] = { id: input.hint?.resourceLinkId ?? 'resource-link-1', title: 'Week 1 quiz' };
-      claims[CLAIM.ags] = this.ags.claim(input.hint?.resourceLinkId ?? 'resource-link-1');
-      claims[CLAIM.nrps] = this.nrps.claim();
-    } else {
-      claims[CLAIM.ags] = this.ags.claim();
-      claims[CLAIM.deepLinkingSettings] = {
-        deep_link_return_url: `${this.url}/deep-link-return`,
-        accept_types: ['ltiResourceLink'],
-        accept_presentation_document_targets: ['iframe', 'window'],
-        ...input.hint?.deepLinking,
-      };
-    }
-    for (const [name, value] of Object.entries(input.overrides ?? {})) {
-      if (value === undefined) delete claims[name];
-      else claims[name] = value;
-    }
-    return claims;
+  launchClaims(input: LaunchClaimsInput): Record<string, unknown> {
+    return launchClaims(this, input);
   }
 
   /**
@@ -323,7 +269,7 @@ export class DevPlatform {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     for (const route of this.routes) if (await route(req, res, url)) return;
-    if (url.pathname === '/jwks' || url.pathname === MOVED_JWKS_PATH) return this.serveJwks(res, url.pathname === MOVED_JWKS_PATH);
+    if (url.pathname === '/jwks' || url.pathname === MOVED_JWKS_PATH) return serveJwks(this, res, url.pathname === MOVED_JWKS_PATH);
     if (url.pathname === '/auth') {
       const { redirectUri, idToken, state } = await this.authorize(url.searchParams);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -335,31 +281,4 @@ export class DevPlatform {
     res.end('not found');
   }
 
-  private serveJwks(res: http.ServerResponse, moved = false): void {
-    this.jwksRequests++;
-    const mode = moved ? 'ok' : this.jwksMode;
-    if (isAbusiveJwksMode(mode)) {
-      return serveAbusiveJwks(mode, res, { keys: this.keys.map((k) => k.publicJwk), url: this.url, hanging: this.hanging });
-    }
-    switch (mode) {
-      case 'hang':
-        this.hanging.add(res);
-        return;
-      case 'error':
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('internal error');
-        return;
-      case 'junk':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"keys": "not a list"');
-        return;
-      case 'empty':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"keys":[]}');
-        return;
-      default:
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
-    }
-  }
 }
