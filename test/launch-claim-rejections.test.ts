@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import request from 'supertest';
 import { CLAIM, type DeploymentNotFoundInfo } from '../lib';
 import {
-  createHarness,
   launchWith,
   postLaunch,
   startLogin,
@@ -10,14 +8,13 @@ import {
   type Harness,
   type HarnessOptions,
 } from './helpers/harness';
-import { assertLtiError, nonceRows, deploymentRows, launchWithToken } from './helpers/rejections';
+import { assertLtiError, deploymentRows, harnessWithAgent, launchWithToken, nonceRows } from './helpers/rejections';
 
 describe('launch rejections: LTI claims and unknown deployments', () => {
   let h: Harness;
   let agent: Agent;
-  async function setup(options: HarnessOptions = { launch: { autoCreateDeployments: true } }) {
-    h = await createHarness(options);
-    agent = request.agent(h.app);
+  async function setup(options?: HarnessOptions) {
+    ({ h, agent } = await harnessWithAgent(options));
   }
   afterEach(() => h?.close());
 

@@ -3,21 +3,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import {
   LAUNCH_URL,
-  createHarness,
   postLaunch,
   startLogin,
   type Agent,
   type Harness,
   type HarnessOptions,
 } from './helpers/harness';
-import { assertLtiError, nonceRows } from './helpers/rejections';
+import { assertLtiError, harnessWithAgent, nonceRows } from './helpers/rejections';
 
 describe('launch rejections: request, platform errors, state', () => {
   let h: Harness;
   let agent: Agent;
-  async function setup(options: HarnessOptions = { launch: { autoCreateDeployments: true } }) {
-    h = await createHarness(options);
-    agent = request.agent(h.app);
+  async function setup(options?: HarnessOptions) {
+    ({ h, agent } = await harnessWithAgent(options));
   }
   afterEach(() => h?.close());
 

@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
-import request from 'supertest';
 import { CompactSign, SignJWT, base64url, generateKeyPair } from 'jose';
 import {
-  createHarness,
   launchWith,
   type Agent,
   type Harness,
   type HarnessOptions,
 } from './helpers/harness';
-import { assertLtiError, nonceRows, launchWithToken, now, type LtiErrorBody } from './helpers/rejections';
+import { assertLtiError, harnessWithAgent, launchWithToken, nonceRows, now, type LtiErrorBody } from './helpers/rejections';
 
 describe("launch rejections: the id_token's signature, header and standard claims", () => {
   let h: Harness;
   let agent: Agent;
-  async function setup(options: HarnessOptions = { launch: { autoCreateDeployments: true } }) {
-    h = await createHarness(options);
-    agent = request.agent(h.app);
+  async function setup(options?: HarnessOptions) {
+    ({ h, agent } = await harnessWithAgent(options));
   }
   afterEach(() => h?.close());
 

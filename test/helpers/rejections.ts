@@ -1,7 +1,7 @@
 // Shared by the launch-rejection test files: JSON error assertions, row counts, a launch with a hand-made token.
 import assert from 'node:assert/strict';
-import type request from 'supertest';
-import { LAUNCH_URL, postLaunch, startLogin, type Agent, type Harness } from './harness';
+import request from 'supertest';
+import { LAUNCH_URL, createHarness, postLaunch, startLogin, type Agent, type Harness, type HarnessOptions } from './harness';
 
 export type LtiErrorBody = { code: string; message: string; spec?: string };
 
@@ -43,3 +43,11 @@ export async function launchWithToken(
 }
 
 export const now = () => Math.floor(Date.now() / 1000);
+
+/** A harness and one browser (cookie jar) on it; deployments auto-created unless `options` say otherwise. */
+export async function harnessWithAgent(
+  options: HarnessOptions = { launch: { autoCreateDeployments: true } },
+): Promise<{ h: Harness; agent: Agent }> {
+  const h = await createHarness(options);
+  return { h, agent: request.agent(h.app) };
+}
